@@ -1,0 +1,112 @@
+/**
+ * Typed plugin and task configuration, as decoded from Nomad's cty msgpack.
+ *
+ * These types are the contract between config decoding (`src/config/`) and the
+ * driver core. Every option of the reference driver appears here; optional
+ * fields are `undefined` when the operator did not set them and the option has
+ * no default.
+ *
+ * @module
+ */
+
+/** A Podman API endpoint the plugin talks to. */
+export interface SocketConfig {
+  /** The user's name for it (`default` when unnamed); used as the lookup key. */
+  name: string;
+  /** `unix:///path`, `/path`, or an `http(s)://host:port` base URL. */
+  socketPath: string;
+}
+
+/** A log driver choice, at plugin or task level. */
+export interface LoggingConfig {
+  /** `nomad` (k8s-file into Nomad's fifo) or `journald`. */
+  driver: "nomad" | "journald";
+  options: Record<string, string>;
+}
+
+/** The agent-side `plugin "nomad-driver-podman" { config { ... } }` block. */
+export interface PluginConfig {
+  /** Sockets, never empty after decoding: the default socket is filled in. */
+  sockets: SocketConfig[];
+  volumes: { enabled: boolean; selinuxLabel: string };
+  gc: { container: boolean; image: boolean; imageDelayMs: number };
+  recoverStopped: boolean;
+  extraLabels: string[];
+  logging: LoggingConfig;
+  networking: { defaultRootlessMode: string };
+  disableLogCollection: boolean;
+  /** Timeout of non-streaming Podman calls, in milliseconds (default 60 s). */
+  clientHttpTimeoutMs: number;
+  dnsServers: string[];
+  auth: { config: string; helper: string };
+  /** Reconciler of containers this plugin created that no task owns. */
+  danglingContainers: { enabled: boolean; periodMs: number; creationGraceMs: number };
+}
+
+/** Task-level registry credentials (`auth { }` block). */
+export interface TaskAuth {
+  username: string;
+  password: string;
+  tlsVerify: boolean;
+}
+
+/** The job's `task { driver = "podman" config { ... } }` block. */
+export interface TaskConfig {
+  image: string;
+  imagePullTimeoutMs: number;
+  forcePull: boolean;
+  arch: string;
+  os: string;
+  variant: string;
+  auth: TaskAuth | undefined;
+  authSoftFail: boolean;
+  /** `undefined` keeps the image's entrypoint. */
+  entrypoint: string[] | undefined;
+  command: string;
+  args: string[];
+  workingDir: string;
+  hostname: string;
+  init: boolean;
+  initPath: string;
+  labels: Record<string, string>;
+  /** `undefined` means: use the plugin-level logging block. */
+  logging: LoggingConfig | undefined;
+  /** Bytes; `undefined` when unset. */
+  memoryReservation: number | undefined;
+  /** Bytes, or -1 for unlimited; `undefined` when unset. */
+  memorySwap: number | undefined;
+  /** 0..100; `undefined` when unset. */
+  memorySwappiness: number | undefined;
+  networkMode: string;
+  ipcMode: string;
+  ipv4Address: string;
+  ipv6Address: string;
+  staticIps: string[];
+  staticMac: string;
+  extraHosts: string[];
+  oomScoreAdj: number;
+  pidsLimit: number;
+  ports: string[];
+  portMap: Record<string, number>;
+  capAdd: string[];
+  capDrop: string[];
+  selinuxOpts: string[];
+  apparmorProfile: string;
+  securityOpt: string[];
+  privileged: boolean;
+  readonlyRootfs: boolean;
+  tty: boolean;
+  sysctl: Record<string, string>;
+  /** name → "soft[:hard]" as written. */
+  ulimit: Record<string, string>;
+  cpuHardLimit: boolean;
+  cpuCfsPeriod: number;
+  devices: string[];
+  tmpfs: string[];
+  volumes: string[];
+  userns: string;
+  /** Bytes; `undefined` when unset. */
+  shmSize: number | undefined;
+  /** Name of a plugin `socket` block. */
+  socket: string;
+}
