@@ -1,0 +1,32 @@
+# The demo job `bash scripts/demo.sh` runs through the plugin against local Podman.
+# It is a real Nomad job file: `nomad job run examples/jobs/demo.nomad.hcl` on a
+# client with this plugin runs the same task.
+job "demo" {
+  type = "batch"
+
+  group "demo" {
+    task "hello" {
+      driver = "podman"
+
+      config {
+        # Built offline by scripts/build_test_images.sh; in a real cluster use any image,
+        # e.g. "docker.io/library/busybox:latest".
+        image   = "localhost/ndp/busybox:latest"
+        command = "sh"
+        args = [
+          "-c",
+          "echo \"hello from $(hostname) as $(id -un), task dir ${NOMAD_TASK_DIR}\"; echo 'to stderr' >&2; cat /proc/self/cgroup | head -n 1; sleep 1; exit 0",
+        ]
+        hostname = "demo-hello"
+        labels {
+          app = "demo"
+        }
+      }
+
+      resources {
+        cpu    = 200
+        memory = 64
+      }
+    }
+  }
+}

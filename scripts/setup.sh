@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Installs everything this repository needs on a Debian 12 machine (run as root):
+# Deno 2 (from npm) and the apt packages for Podman, the test registry, journald and
+# the Go reference plugin. Idempotent: only missing pieces are installed, and
+# `apt-get update` runs only when something must be installed. Prints what it did.
+set -euo pipefail
+
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+APT_PACKAGES=(
+  # Podman 4.3.1 and its runtime pieces (runc, not crun: cgroups v1/hybrid here).
+  podman runc conmon catatonit netavark aardvark-dns iptables uidmap slirp4netns
+  # Test services: registry with htpasswd auth + TLS, standalone journald.
+  docker-registry apache2-utils openssl systemd curl procps
+  # Test image source.
+  busybox-static
+  # Go reference plugin (tests/fixtures) toolchain.
+  golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev
+  golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
+)
+
+say() { printf '[setup] %s\n' "$*"; }
+
+if [[ "$(id -u)" != 0 ]]; then
+  echo "[setup] must run as root (apt-get, /var/lib/ndp-test, /run/ndp-test)" >&2
+  exit 1
+fi
+
+# ---------------------------------------------------------------- apt packages
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+if ((${#missing[@]} == 0)); then
+  say "apt packages: all ${#APT_PACKAGES[@]} already installed"
+else
+  say "apt packages: installing ${missing[*]}"
+  # Keep maintainer scripts from starting services (docker-registry would take :5000).
+  created_policy=false
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    created_policy=true
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq -o Dpkg::Options::=--force-confold "${missing[@]}"
+  if [[ "$created_policy" == true ]]; then rm -f /usr/sbin/policy-rc.d; fi
+  say "apt packages: installed ${missing[*]}"
+fi
+
+# ---------------------------------------------------------------- deno
+deno_major() { deno --version 2>/dev/null | sed -n 's/^deno \([0-9]*\)\..*/\1/p'; }
+if [[ "$(deno_major)" == 2 ]]; then
+  say "deno: $(deno --version | head -n1) already installed"
+else
+  command -v npm >/dev/null || {
+    echo "[setup] npm is required to install Deno (npm install -g deno@2)" >&2
+    exit 1
+  }
+  say "deno: installing with npm install -g deno@2"
+  npm install -g --no-fund --no-audit deno@2
+  hash -r
+  [[ "$(deno_major)" == 2 ]] || {
+    echo "[setup] deno 2 not on PATH after npm install" >&2
+    exit 1
+  }
+  say "deno: installed $(deno --version | head -n1)"
+fi
+
+# ---------------------------------------------------------------- npm deps of the project
+# Fills Deno's cache from deno.json/deno.lock (a no-op when already cached).
+if (cd "$REPO_DIR" && deno install --quiet >/dev/null 2>&1); then
+  say "deno dependencies: cached"
+else
+  say "deno dependencies: 'deno install' failed; tests will try again on demand"
+fi
+
+# ---------------------------------------------------------------- host tweaks
+# Under systemd (e.g. the Vagrant VM) Debian's docker-registry unit would hold :5000 with its
+# default config; scripts/test_env.sh runs its own registry there.
+if [[ -d /run/systemd/system ]] && systemctl is-enabled -q docker-registry 2>/dev/null; then
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  say "disabled the docker-registry system service (test_env.sh runs its own on :5000)"
+fi
+mkdir -p /var/lib/ndp-test /run/ndp-test
+say "done"

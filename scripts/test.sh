@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The project's test command (`deno task test`):
+#   1. scripts/setup.sh              (installs what is missing; quick when done)
+#   2. scripts/test_env.sh start     (journald, private Podman service, registry, test image)
+#   3. deno test -P=test --no-prompt over src/ and tests/ (or the paths given as arguments),
+#      sequentially: the e2e tests share one Podman service.
+#   4. checks that no container, pod or volume is left in the private store by this run
+#      (any leftover counts as one failure; they are printed), then removes them.
+# Prints `N passed, N failed` (tests, not steps) as its LAST line; exits non-zero on failure.
+# Environment: NDP_TEST_TIMEOUT (seconds for deno test, default 2700).
+set -uo pipefail
+
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_DIR" || exit 1
+
+fail_early() {
+  printf '[test] ERROR: %s\n' "$1" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+}
+
+bash scripts/setup.sh || fail_early "scripts/setup.sh failed"
+bash scripts/test_env.sh start || fail_early "scripts/test_env.sh start failed"
+env_lines="$(bash scripts/test_env.sh env)" || fail_early "scripts/test_env.sh env failed"
+eval "$env_lines"
+printf '[test] environment:\n%s\n' "$(printf '%s\n' "$env_lines" | sed 's/^/  /; s/\(PASSWORD=\).*/\1<redacted>/')"
+export DENO_NO_UPDATE_CHECK=1
+
+# In CI the private store starts empty. Elsewhere, objects already in it (e.g. another
+# developer's running test) are left alone; only what this run leaves counts as a leftover.
+if [[ "${CI:-}" == true ]]; then bash scripts/test_env.sh clean; fi
+before="$(bash scripts/test_env.sh leftovers 2>/dev/null | sort)"
+
+if (($# > 0)); then targets=("$@"); else targets=(src/ tests/); fi
+out="$(mktemp /tmp/ndp-test-output.XXXXXX)"
+trap 'rm -f "$out"' EXIT
+
+echo "[test] deno test -P=test --no-prompt ${targets[*]}"
+timeout --kill-after=30s "${NDP_TEST_TIMEOUT:-2700}" \
+  deno test -P=test --no-prompt "${targets[@]}" 2>&1 | tee "$out"
+deno_rc=${PIPESTATUS[0]}
+
+# Summary line, e.g. "ok | 12 passed (3 steps) | 0 failed (2s)" or
+# "FAILED | 10 passed (2 steps) | 2 failed (1 step) (5s)". Colours are stripped first.
+summary="$(sed -e 's/\x1b\[[0-9;]*m//g' "$out" |
+  grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -n 1)"
+passed=0
+failed=0
+if [[ "$summary" =~ \|\ ([0-9]+)\ passed.*\|\ ([0-9]+)\ failed ]]; then
+  passed="${BASH_REMATCH[1]}"
+  failed="${BASH_REMATCH[2]}"
+fi
+if ((deno_rc != 0 && failed == 0)); then
+  # Type errors, a crash or the timeout (rc 124/137): no usable summary.
+  echo "[test] deno test exited with $deno_rc without reporting a failed test" >&2
+  failed=$((failed + 1))
+fi
+
+# Leftover containers/pods/volumes in the private store (new since the run started).
+after="$(bash scripts/test_env.sh leftovers 2>/dev/null | sort)"
+leftovers="$(comm -13 <(printf '%s\n' "$before" | awk 'NF {print $1, $2}' | sort) \
+  <(printf '%s\n' "$after" | awk 'NF {print $1, $2}' | sort))"
+if [[ -n "$leftovers" ]]; then
+  echo "[test] FAILED: the tests left $(wc -l <<<"$leftovers") object(s) in the private store:" >&2
+  grep -F -f <(printf '%s\n' "$leftovers") <<<"$after" | sed 's/^/  /' >&2
+  printf '%s\n' "$leftovers" | bash scripts/test_env.sh remove
+  failed=$((failed + 1))
+fi
+if [[ -n "$before" ]]; then
+  echo "[test] note: $(wc -l <<<"$before") object(s) that existed before the run were left alone"
+fi
+
+echo "${passed} passed, ${failed} failed"
+((failed == 0))

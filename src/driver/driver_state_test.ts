@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { decodeDriverState, type DriverState, encodeDriverState } from "./driver_state.ts";
+
+const state: DriverState = {
+  socket: "default",
+  containerId: "abc123",
+  containerName: "web-0000",
+  imageId: "sha256:1",
+  startedAtMs: 1_700_000_000_123,
+  network: { portMap: { http: 8080 }, ip: "10.88.0.2", autoAdvertise: true },
+  logDriver: "journald",
+  logCollectionDisabled: false,
+};
+
+Deno.test("driver state round-trips", () => {
+  assert.deepEqual(decodeDriverState(encodeDriverState(state)), state);
+});
+
+Deno.test("driver state of version 1 without later fields still decodes", () => {
+  const old = new TextEncoder().encode(JSON.stringify({ v: 1, containerId: "x" }));
+  const s = decodeDriverState(old);
+  assert.equal(s.containerId, "x");
+  assert.equal(s.socket, "default");
+  assert.equal(s.logDriver, "nomad");
+});
+
+Deno.test("driver state rejects garbage, unknown versions and a missing container", () => {
+  assert.throws(() => decodeDriverState(new Uint8Array([0xff, 0x00])), /Cannot decode/);
+  assert.throws(() => decodeDriverState(new TextEncoder().encode('{"v":99}')), /version 99/);
+  assert.throws(() => decodeDriverState(new TextEncoder().encode('{"v":1}')), /containerId/);
+});
+
+Deno.test("driver state holds no secret fields", () => {
+  const text = new TextDecoder().decode(encodeDriverState(state));
+  assert.doesNotMatch(text, /password|secret|auth/i);
+});

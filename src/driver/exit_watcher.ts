@@ -1,0 +1,115 @@
+/**
+ * Exit detection without per-task polling: one Podman events stream per
+ * socket tells us about every container that died. After a gap (Podman
+ * restarted, stream broke) the stream resumes from the last event seen, and
+ * every watched container is inspected once, so no exit is missed.
+ *
+ * @module
+ */
+import type { PodmanClient } from "../podman/client.ts";
+import type { Logger } from "../log/logger.ts";
+
+/** Options of {@link ExitWatcher}. */
+export interface ExitWatcherOptions {
+  client: PodmanClient;
+  logger: Logger;
+  /** Called when a watched container may have exited (died event or sweep). */
+  onMaybeExited: (containerId: string) => void;
+  /** Called when the stream (re)connects after a gap, and on each retry. */
+  onGap?: () => void;
+}
+
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 5000;
+
+/** Watches one socket's container deaths. */
+export class ExitWatcher {
+  readonly #opts: ExitWatcherOptions;
+  readonly #watched = new Set<string>();
+  readonly #stop = new AbortController();
+  #running: Promise<void> | undefined;
+  /** Seconds since the epoch of the newest event seen (for `since` after a gap). */
+  #lastEventSec = Math.floor(Date.now() / 1000) - 1;
+
+  constructor(options: ExitWatcherOptions) {
+    this.#opts = options;
+  }
+
+  /** Starts watching `containerId` (and the stream, on first use). */
+  watch(containerId: string): void {
+    this.#watched.add(containerId);
+    this.#running ??= this.#loop();
+  }
+
+  unwatch(containerId: string): void {
+    this.#watched.delete(containerId);
+  }
+
+  get watchedCount(): number {
+    return this.#watched.size;
+  }
+
+  /** Stops the stream. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#running?.catch(() => {});
+  }
+
+  #sweep(): void {
+    for (const id of this.#watched) this.#opts.onMaybeExited(id);
+  }
+
+  async #loop(): Promise<void> {
+    const { client, logger } = this.#opts;
+    let backoff = BACKOFF_MIN_MS;
+    let first = true;
+    while (!this.#stop.signal.aborted) {
+      try {
+        const events = client.events({
+          filters: { type: ["container"], event: ["died"] },
+          // Always replay from the last event seen (or from just before this
+          // watcher existed): a death before the stream connected still counts.
+          since: String(this.#lastEventSec),
+          signal: this.#stop.signal,
+        });
+        // After a gap, look at every watched container once: covers events
+        // lost by Podman itself while it was down.
+        if (!first) {
+          this.#opts.onGap?.();
+          this.#sweep();
+        }
+        first = false;
+        for await (const e of events) {
+          backoff = BACKOFF_MIN_MS;
+          const sec = Number(e.timeNano / 1_000_000_000n);
+          if (sec > this.#lastEventSec) this.#lastEventSec = sec;
+          if (this.#watched.has(e.id)) this.#opts.onMaybeExited(e.id);
+        }
+        if (this.#stop.signal.aborted) return;
+        logger.debug("podman events stream ended; reconnecting");
+      } catch (err) {
+        if (this.#stop.signal.aborted) return;
+        first = false;
+        logger.debug("podman events stream failed; reconnecting", {
+          error: err instanceof Error ? err.message : String(err),
+          backoff_ms: backoff,
+        });
+        this.#opts.onGap?.();
+      }
+      await sleep(backoff, this.#stop.signal);
+      backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

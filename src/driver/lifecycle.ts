@@ -1,0 +1,589 @@
+/**
+ * The task lifecycle: start, recover, wait, stop, destroy, inspect, signal.
+ *
+ * @module
+ */
+import type { PluginConfig, TaskConfig } from "../config/types.ts";
+import type { Logger } from "../log/logger.ts";
+import type { PodmanClient } from "../podman/client.ts";
+import type { ContainerInspect } from "../podman/types.ts";
+import { PodmanConflictError, PodmanNotFoundError } from "../podman/errors.ts";
+import {
+  buildContainerSpec,
+  containerName,
+  customNetworkToCheck,
+  effectiveLogging,
+  verifyContainer,
+} from "./spec/mod.ts";
+import type { HostFacts as SpecHostFacts } from "./spec/types.ts";
+import { decodeDriverState, type DriverState, encodeDriverState } from "./driver_state.ts";
+import {
+  InvalidRequestError,
+  RecoverableError,
+  TaskExistsError,
+  TaskNotFoundError,
+} from "./errors.ts";
+import { ExitWatcher } from "./exit_watcher.ts";
+import { ImageResolver } from "./images.ts";
+import { signalName, signalNumber } from "./signals.ts";
+import { TaskHandle } from "./task_handle.ts";
+import type { NomadTask } from "./task_request.ts";
+import { NotImplementedError } from "./errors.ts";
+import type {
+  AgentConfig,
+  DriverNetwork,
+  ExecResult,
+  ExecSession,
+  ExitResult,
+  StartTaskResult,
+  StatsSample,
+  TaskEvent,
+  TaskStatusView,
+} from "./types.ts";
+
+/** One configured socket. */
+export interface LifecycleSocket {
+  socket: { name: string; socketPath: string };
+  client: PodmanClient;
+}
+
+/** Dependencies of {@link TaskLifecycle}. */
+export interface LifecycleOptions {
+  config: PluginConfig;
+  sockets: LifecycleSocket[];
+  agent: AgentConfig | undefined;
+  logger: Logger;
+  emit: (event: TaskEvent) => void;
+}
+
+const HOST_FACTS_TTL_MS = 60_000;
+/** How long StopTask/DestroyTask wait for the exit after SIGKILL. */
+const KILL_GRACE_MS = 10_000;
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Exit result of an exited container, from inspect. */
+export function exitResultFrom(inspect: ContainerInspect): ExitResult {
+  const code = inspect.state.exitCode;
+  const signal = code > 128 && code < 128 + 65 ? code - 128 : 0;
+  const oom = inspect.state.oomKilled;
+  const result: ExitResult = { exitCode: code, signal, oomKilled: oom };
+  if (oom) result.err = "Podman container killed by OOM killer";
+  else if (inspect.state.error) result.err = inspect.state.error;
+  return result;
+}
+
+/** The container IP Nomad should advertise. */
+export function containerIp(inspect: ContainerInspect, preferredNetwork?: string): string {
+  const n = inspect.network;
+  if (n.ipAddress) return n.ipAddress;
+  const nets = Object.entries(n.networks);
+  const chosen = (preferredNetwork && n.networks[preferredNetwork]) || nets[0]?.[1];
+  return chosen?.ipAddress || chosen?.globalIPv6Address || n.globalIPv6Address || "";
+}
+
+/** Runs the tasks of one plugin process. */
+export class TaskLifecycle {
+  #config: PluginConfig;
+  #sockets: LifecycleSocket[];
+  #agent: AgentConfig | undefined;
+  readonly #logger: Logger;
+  readonly #emit: (event: TaskEvent) => void;
+  readonly #tasks = new Map<string, TaskHandle>();
+  readonly #watchers = new Map<PodmanClient, ExitWatcher>();
+  readonly #facts = new Map<PodmanClient, { at: number; facts: SpecHostFacts }>();
+  readonly #images: ImageResolver;
+  readonly #starting = new Set<string>();
+
+  constructor(options: LifecycleOptions) {
+    this.#config = options.config;
+    this.#sockets = options.sockets;
+    this.#agent = options.agent;
+    this.#logger = options.logger;
+    this.#emit = options.emit;
+    this.#images = new ImageResolver();
+  }
+
+  /** New plugin config: new tasks use the new sockets; running tasks keep theirs. */
+  reconfigure(
+    config: PluginConfig,
+    sockets: LifecycleSocket[],
+    agent: AgentConfig | undefined,
+  ): void {
+    this.#config = config;
+    this.#sockets = sockets;
+    this.#agent = agent;
+  }
+
+  #socketFor(name: string): LifecycleSocket {
+    const wanted = name || "default";
+    const found = this.#sockets.find((s) => s.socket.name === wanted) ??
+      (wanted === "default" ? this.#sockets[0] : undefined);
+    if (!found) {
+      throw new InvalidRequestError(
+        "socket",
+        `Unknown socket "${wanted}": the plugin config defines ${
+          this.#sockets.map((s) => `"${s.socket.name}"`).join(", ")
+        }`,
+      );
+    }
+    return found;
+  }
+
+  #watcher(client: PodmanClient): ExitWatcher {
+    let w = this.#watchers.get(client);
+    if (!w) {
+      w = new ExitWatcher({
+        client,
+        logger: this.#logger.named("exits"),
+        onMaybeExited: (id) => void this.#checkExit(client, id),
+      });
+      this.#watchers.set(client, w);
+    }
+    return w;
+  }
+
+  #handleByContainer(client: PodmanClient, containerId: string): TaskHandle | undefined {
+    for (const h of this.#tasks.values()) {
+      if (h.client === client && h.containerId === containerId) return h;
+    }
+    return undefined;
+  }
+
+  /** Inspects a container the watcher flagged and records its exit. */
+  async #checkExit(client: PodmanClient, containerId: string): Promise<void> {
+    const h = this.#handleByContainer(client, containerId);
+    if (!h || h.exitResult) return;
+    try {
+      const inspect = await client.containers.inspect(containerId);
+      if (inspect.state.running || inspect.state.status === "running") return;
+      if (inspect.state.status === "created" || inspect.state.status === "initialized") return;
+      this.#recordExit(h, inspect);
+    } catch (err) {
+      if (err instanceof PodmanNotFoundError) {
+        h.markExited({
+          exitCode: 0,
+          signal: 0,
+          oomKilled: false,
+          err: "Container was removed outside Nomad",
+        });
+        this.#watcher(client).unwatch(containerId);
+        return;
+      }
+      this.#logger.debug("cannot inspect a container after its exit", {
+        container: containerId,
+        error: message(err),
+      });
+    }
+  }
+
+  #recordExit(h: TaskHandle, inspect: ContainerInspect): void {
+    const result = exitResultFrom(inspect);
+    h.markExited(result, inspect.state.finishedAt?.getTime() || Date.now());
+    this.#watcher(h.client).unwatch(h.containerId);
+    this.#logger.info("task exited", {
+      task_id: h.taskId,
+      container: h.containerId.slice(0, 12),
+      exit_code: result.exitCode,
+      signal: result.signal,
+      oom_killed: result.oomKilled,
+    });
+    if (result.oomKilled) {
+      this.#event(h, "OOM Killed: the container exceeded its memory limit", {});
+    }
+  }
+
+  #event(
+    h: { taskId: string; allocId: string; taskName: string },
+    msg: string,
+    annotations: Record<string, string>,
+  ): void {
+    this.#emit({
+      taskId: h.taskId,
+      allocId: h.allocId,
+      taskName: h.taskName,
+      timestampMs: Date.now(),
+      message: msg,
+      annotations,
+    });
+  }
+
+  async #hostFacts(client: PodmanClient): Promise<SpecHostFacts> {
+    const cached = this.#facts.get(client);
+    if (cached && Date.now() - cached.at < HOST_FACTS_TTL_MS) return cached.facts;
+    const [ping, info] = await Promise.all([client.ping(), client.info()]);
+    const facts: SpecHostFacts = {
+      rootless: info.rootless,
+      cgroupVersion: info.cgroupVersion === "v2" || info.cgroupVersion === "2" ? 2 : 1,
+      cgroupManager: info.cgroupManager === "systemd" ? "systemd" : "cgroupfs",
+      apiVersion: ping.apiVersion,
+      numCpus: info.cpus || navigator.hardwareConcurrency || 1,
+      appArmorEnabled: info.apparmorEnabled,
+    };
+    this.#facts.set(client, { at: Date.now(), facts });
+    return facts;
+  }
+
+  #get(taskId: string): TaskHandle {
+    const h = this.#tasks.get(taskId);
+    if (!h) throw new TaskNotFoundError(taskId);
+    return h;
+  }
+
+  /** Refuses a log fifo that is a symlink or a regular file (never follow it). */
+  #checkLogPath(path: string, field: string): void {
+    if (!path || path === "/dev/null") return;
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(path);
+    } catch (err) {
+      throw new InvalidRequestError(field, `Cannot use the log fifo ${path}: ${message(err)}`);
+    }
+    if (info.isSymlink || !info.isFifo) {
+      throw new InvalidRequestError(field, `Refusing the log path ${path}: it is not a fifo`);
+    }
+  }
+
+  /** StartTask. */
+  async start(task: NomadTask, config: TaskConfig): Promise<StartTaskResult> {
+    if (this.#tasks.has(task.id) || this.#starting.has(task.id)) throw new TaskExistsError(task.id);
+    this.#starting.add(task.id);
+    try {
+      return await this.#start(task, config);
+    } finally {
+      this.#starting.delete(task.id);
+    }
+  }
+
+  async #start(task: NomadTask, config: TaskConfig): Promise<StartTaskResult> {
+    const { socket, client } = this.#socketFor(config.socket);
+    const plugin = this.#config;
+    const logging = effectiveLogging(config, plugin);
+    const logDisabled = plugin.disableLogCollection;
+    if (logging.driver === "nomad" && !logDisabled) {
+      this.#checkLogPath(task.stdoutPath, "stdout_path");
+    }
+    const host = await this.#hostFacts(client).catch((err) => {
+      throw new RecoverableError(`Cannot reach Podman at ${socket.socketPath}: ${message(err)}`, {
+        recoverable: true,
+        cause: err,
+      });
+    });
+    const name = containerName(task.name, task.allocId);
+    const imageId = await this.#images.resolve(client.images, {
+      socketKey: socket.name,
+      config,
+      plugin,
+      onEvent: (msg, annotations) =>
+        this.#event(
+          { taskId: task.id, allocId: task.allocId, taskName: task.name },
+          msg,
+          annotations,
+        ),
+    });
+    const spec = buildContainerSpec({ task, config, plugin, host, imageId });
+    const network = customNetworkToCheck({ task, config, plugin, host, imageId });
+    if (network && !(await client.networkExists(network))) {
+      throw new InvalidRequestError(
+        "network_mode",
+        `network_mode "${config.networkMode}": network "${network}" not found; see "podman network ls"`,
+      );
+    }
+    await this.#clearLeftover(client, name);
+    const created = await client.containers.create(spec as unknown as Record<string, unknown>);
+    const handle = new TaskHandle({
+      taskId: task.id,
+      taskName: task.name,
+      allocId: task.allocId,
+      client,
+      state: {
+        socket: socket.name,
+        containerId: created.id,
+        containerName: name,
+        imageId,
+        startedAtMs: 0,
+        network: undefined,
+        logDriver: logging.driver,
+        logCollectionDisabled: logDisabled,
+      },
+    });
+    try {
+      for (const w of created.warnings) this.#event(handle, `Podman: ${w}`, {});
+      this.#watcher(client).watch(created.id);
+      await client.containers.start(created.id);
+      // Static IPs only show once running, so verify after start.
+      const problems = verifyContainer(spec, await client.containers.inspectRaw(created.id), {
+        ipv4Address: config.ipv4Address,
+        ipv6Address: config.ipv6Address,
+      });
+      if (problems.length > 0) {
+        throw new InvalidRequestError(
+          problems[0]!.option,
+          `Podman did not apply ${problems.map((p) => p.option).join(", ")}: ${
+            problems.map((p) => p.message).join("; ")
+          }`,
+        );
+      }
+      const inspect = await client.containers.inspect(created.id);
+      handle.state.startedAtMs = inspect.state.startedAt?.getTime() || Date.now();
+      handle.state.network = this.#driverNetwork(task, config, inspect, network);
+      this.#tasks.set(task.id, handle);
+      if (!inspect.state.running) this.#recordExit(handle, inspect);
+    } catch (err) {
+      this.#watcher(client).unwatch(created.id);
+      await client.containers.remove(created.id, { force: true, volumes: true }).catch((e) =>
+        this.#logger.warn("cannot remove a container after a failed start", {
+          container: created.id,
+          error: message(e),
+        })
+      );
+      throw err;
+    }
+    this.#logger.info("task started", {
+      task_id: task.id,
+      container: handle.containerId.slice(0, 12),
+      name,
+      image: imageId.slice(0, 19),
+    });
+    return { driverState: encodeDriverState(handle.state), network: handle.state.network };
+  }
+
+  /** A stopped leftover with our name is removed; a running one too (it is not ours to adopt blindly). */
+  async #clearLeftover(client: PodmanClient, name: string): Promise<void> {
+    let existing: ContainerInspect;
+    try {
+      existing = await client.containers.inspect(name);
+    } catch (err) {
+      if (err instanceof PodmanNotFoundError) return;
+      throw err;
+    }
+    for (const h of this.#tasks.values()) {
+      if (h.client === client && h.containerId === existing.id && !h.exitResult) {
+        throw new TaskExistsError(h.taskId);
+      }
+    }
+    this.#logger.info("removing a leftover container with the task's name", {
+      name,
+      container: existing.id.slice(0, 12),
+      status: existing.state.status,
+    });
+    await client.containers.remove(existing.id, { force: true, volumes: true });
+  }
+
+  #driverNetwork(
+    task: NomadTask,
+    config: TaskConfig,
+    inspect: ContainerInspect,
+    customNetwork: string | undefined,
+  ): DriverNetwork | undefined {
+    const portMap: Record<string, number> = {};
+    for (const label of config.ports) {
+      const p = task.resources.ports.find((x) => x.label === label);
+      if (p) portMap[label] = p.to || p.value;
+    }
+    for (const [label, port] of Object.entries(config.portMap)) portMap[label] = port;
+    const ip = containerIp(inspect, customNetwork);
+    if (!ip && Object.keys(portMap).length === 0) return undefined;
+    return { portMap, ip, autoAdvertise: true };
+  }
+
+  /** RecoverTask: adopt, restart, or report an exited container. */
+  async recover(
+    task: NomadTask,
+    stored: { version: number; driverState: Uint8Array },
+  ): Promise<void> {
+    if (this.#tasks.has(task.id)) return;
+    const state = decodeDriverState(stored.driverState);
+    const { client } = this.#socketFor(state.socket);
+    let inspect: ContainerInspect;
+    try {
+      inspect = await client.containers.inspect(state.containerId, {
+        signal: AbortSignal.timeout(this.#config.clientHttpTimeoutMs),
+      });
+    } catch (err) {
+      if (err instanceof PodmanNotFoundError) {
+        throw new RecoverableError(
+          `Cannot recover task ${task.id}: container ${state.containerId} is gone`,
+          {
+            recoverable: false,
+            cause: err,
+          },
+        );
+      }
+      throw err;
+    }
+    const handle = new TaskHandle({
+      taskId: task.id,
+      taskName: task.name,
+      allocId: task.allocId,
+      client,
+      state,
+    });
+    const decision = recoveryDecision(inspect, this.#config.recoverStopped);
+    this.#logger.info("recovering task", {
+      task_id: task.id,
+      container: state.containerId.slice(0, 12),
+      decision,
+    });
+    switch (decision) {
+      case "adopt":
+        this.#tasks.set(task.id, handle);
+        this.#watcher(client).watch(state.containerId);
+        // It may have exited between inspect and watch.
+        void this.#checkExit(client, state.containerId);
+        return;
+      case "restart":
+        this.#watcher(client).watch(state.containerId);
+        await client.containers.start(state.containerId, {
+          signal: AbortSignal.timeout(this.#config.clientHttpTimeoutMs),
+        });
+        this.#tasks.set(task.id, handle);
+        void this.#checkExit(client, state.containerId);
+        return;
+      case "report-exited":
+        this.#tasks.set(task.id, handle);
+        this.#recordExit(handle, inspect);
+        if (this.#config.gc.container) {
+          await client.containers.remove(state.containerId, { force: true, volumes: true }).catch(
+            () => {},
+          );
+        }
+        return;
+    }
+  }
+
+  /** WaitTask. */
+  wait(taskId: string, signal: AbortSignal): Promise<ExitResult> {
+    return this.#get(taskId).wait(signal);
+  }
+
+  /** StopTask: the requested signal, then SIGKILL after the timeout. */
+  async stop(taskId: string, options: { timeoutMs: number; signal: string }): Promise<void> {
+    const h = this.#get(taskId);
+    if (h.exitResult) return;
+    const sig = options.signal ? signalName(options.signal) : "SIGTERM";
+    if (!sig) throw new InvalidRequestError("signal", `Unknown signal "${options.signal}"`);
+    if (!(await this.#kill(h, sig))) return;
+    if (await h.waitFor(Math.max(options.timeoutMs, 0))) return;
+    this.#logger.info("task did not stop in time; sending SIGKILL", {
+      task_id: taskId,
+      timeout_ms: options.timeoutMs,
+    });
+    await this.#kill(h, "SIGKILL");
+    if (!(await h.waitFor(KILL_GRACE_MS))) void this.#checkExit(h.client, h.containerId);
+  }
+
+  /** Sends a signal; false when the container is not running any more. */
+  async #kill(h: TaskHandle, sig: string): Promise<boolean> {
+    try {
+      await h.client.containers.kill(h.containerId, sig);
+      return true;
+    } catch (err) {
+      if (err instanceof PodmanConflictError || err instanceof PodmanNotFoundError) {
+        await this.#checkExit(h.client, h.containerId);
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  /** DestroyTask: refuses a running task unless forced; removes the container when gc.container. */
+  async destroy(taskId: string, force: boolean): Promise<void> {
+    const h = this.#tasks.get(taskId);
+    if (!h) return;
+    if (!h.exitResult) {
+      if (!force) {
+        throw new InvalidRequestError(
+          "force",
+          `Cannot destroy task ${taskId}: it is still running (use force)`,
+        );
+      }
+      if (await this.#kill(h, "SIGKILL")) await h.waitFor(KILL_GRACE_MS);
+    }
+    if (this.#config.gc.container) {
+      await h.client.containers.remove(h.containerId, { force: true, volumes: true });
+    }
+    this.#watcher(h.client).unwatch(h.containerId);
+    h.lifetime.abort();
+    this.#tasks.delete(taskId);
+  }
+
+  /** InspectTask. */
+  inspect(taskId: string): Promise<TaskStatusView> {
+    const h = this.#get(taskId);
+    return Promise.resolve({
+      id: h.taskId,
+      name: h.taskName,
+      state: h.status,
+      startedAtMs: h.state.startedAtMs,
+      completedAtMs: h.completedAtMs,
+      exitResult: h.exitResult ?? { exitCode: 0, signal: 0, oomKilled: false },
+      attributes: { "container_id": h.containerId, "container_name": h.state.containerName },
+      network: h.network,
+    });
+  }
+
+  /** SignalTask by name or number. */
+  async signal(taskId: string, sig: string): Promise<void> {
+    const h = this.#get(taskId);
+    const name = signalName(sig);
+    if (!name || signalNumber(name) === 0 && !name.startsWith("SIGRTMIN")) {
+      throw new InvalidRequestError("signal", `Unknown signal "${sig}"`);
+    }
+    if (h.exitResult) throw new InvalidRequestError("task_id", `Task ${taskId} has exited`);
+    await h.client.containers.kill(h.containerId, name);
+  }
+
+  // deno-lint-ignore require-yield
+  async *stats(
+    _taskId: string,
+    _intervalMs: number,
+    _signal: AbortSignal,
+  ): AsyncGenerator<StatsSample> {
+    throw new NotImplementedError("TaskStats (issue: logs, stats, events and exec)");
+  }
+
+  exec(_taskId: string, _command: string[], _timeoutMs: number): Promise<ExecResult> {
+    return Promise.reject(
+      new NotImplementedError("ExecTask (issue: logs, stats, events and exec)"),
+    );
+  }
+
+  execStreaming(_session: ExecSession): Promise<ExitResult> {
+    return Promise.reject(
+      new NotImplementedError("ExecTaskStreaming (issue: logs, stats, events and exec)"),
+    );
+  }
+
+  /** Stops background work; containers keep running. */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.#watchers.values()].map((w) => w.stop()));
+  }
+
+  /** For tests and the reconciler: the container IDs of known tasks. */
+  trackedContainers(): Set<string> {
+    return new Set([...this.#tasks.values()].map((h) => h.containerId));
+  }
+
+  get agent(): AgentConfig | undefined {
+    return this.#agent;
+  }
+}
+
+/** What RecoverTask does with a container in a given state. */
+export type RecoveryDecision = "adopt" | "restart" | "report-exited";
+
+/** The recovery decision table (running → adopt; exited → restart or report). */
+export function recoveryDecision(
+  inspect: ContainerInspect,
+  recoverStopped: boolean,
+): RecoveryDecision {
+  const s = inspect.state;
+  if (s.running || s.status === "running" || s.status === "paused") return "adopt";
+  return recoverStopped ? "restart" : "report-exited";
+}
+
+/** Re-exported for the state round-trip tests. */
+export type { DriverState };

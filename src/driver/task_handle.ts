@@ -1,0 +1,85 @@
+/**
+ * One task this plugin runs: its container, state and exit.
+ *
+ * @module
+ */
+import type { PodmanClient } from "../podman/client.ts";
+import type { DriverState } from "./driver_state.ts";
+import type { DriverNetwork, ExitResult, TaskState } from "./types.ts";
+
+/** A task's runtime record. */
+export class TaskHandle {
+  readonly taskId: string;
+  readonly taskName: string;
+  readonly allocId: string;
+  readonly client: PodmanClient;
+  readonly state: DriverState;
+  status: TaskState = "running";
+  completedAtMs = 0;
+  exitResult: ExitResult | undefined;
+  /** Aborted when the task is destroyed (ends its streams). */
+  readonly lifetime = new AbortController();
+  readonly #exited: Promise<ExitResult>;
+  #resolveExit!: (r: ExitResult) => void;
+
+  constructor(init: {
+    taskId: string;
+    taskName: string;
+    allocId: string;
+    client: PodmanClient;
+    state: DriverState;
+  }) {
+    this.taskId = init.taskId;
+    this.taskName = init.taskName;
+    this.allocId = init.allocId;
+    this.client = init.client;
+    this.state = init.state;
+    this.#exited = new Promise((r) => (this.#resolveExit = r));
+  }
+
+  get containerId(): string {
+    return this.state.containerId;
+  }
+
+  get network(): DriverNetwork | undefined {
+    return this.state.network;
+  }
+
+  /** Records the exit once; later calls are ignored. */
+  markExited(result: ExitResult, completedAtMs = Date.now()): void {
+    if (this.exitResult) return;
+    this.exitResult = result;
+    this.status = "exited";
+    this.completedAtMs = completedAtMs;
+    this.#resolveExit(result);
+  }
+
+  /** Resolves with the exit result, or rejects when `signal` aborts first. */
+  wait(signal?: AbortSignal): Promise<ExitResult> {
+    if (!signal) return this.#exited;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#exited.then((r) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(r);
+      });
+    });
+  }
+
+  /** Waits up to `ms` for the exit; true when it exited. */
+  async waitFor(ms: number): Promise<boolean> {
+    if (this.exitResult) return true;
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), ms);
+    try {
+      await this.wait(ctl.signal);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Parsing of the plugin's `socket_path`: `unix:///path`, `/path`, or an
+ * `http(s)://host:port` base URL.
+ *
+ * @module
+ */
+
+/** Where a Podman service listens. */
+export type PodmanAddress =
+  | {
+    readonly kind: "unix";
+    readonly path: string;
+    /** Base URL for fetch through the unix-socket client. */
+    readonly baseUrl: string;
+    /** What error messages name. */
+    readonly display: string;
+  }
+  | {
+    readonly kind: "http" | "https";
+    readonly hostname: string;
+    readonly port: number;
+    readonly baseUrl: string;
+    readonly display: string;
+  };
+
+/**
+ * Parses a socket path or base URL.
+ *
+ * @throws {TypeError} when the value is empty or of an unsupported scheme.
+ */
+export function parseAddress(socketPath: string): PodmanAddress {
+  const raw = socketPath.trim();
+  if (raw === "") throw new TypeError("Cannot parse Podman socket path as it is empty");
+  if (raw.startsWith("/")) return unix(raw);
+  if (raw.startsWith("unix://")) {
+    const path = raw.slice("unix://".length);
+    if (!path.startsWith("/")) {
+      throw new TypeError(`Cannot parse Podman socket path '${raw}': the path must be absolute`);
+    }
+    return unix(path);
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch (err) {
+    throw new TypeError(`Cannot parse Podman socket path '${raw}': not a path or URL`, {
+      cause: err,
+    });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new TypeError(
+      `Cannot parse Podman socket path '${raw}': scheme '${url.protocol}' is not unix, http or https`,
+    );
+  }
+  const kind = url.protocol === "http:" ? "http" : "https";
+  const port = url.port ? Number(url.port) : kind === "http" ? 80 : 443;
+  const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
+  return {
+    kind,
+    hostname: url.hostname.replace(/^\[|\]$/g, ""),
+    port,
+    baseUrl: base,
+    display: raw,
+  };
+}
+
+function unix(path: string): PodmanAddress {
+  return { kind: "unix", path, baseUrl: "http://d", display: `unix://${path}` };
+}

@@ -1,0 +1,121 @@
+/**
+ * {@linkcode PodmanClient}: one Podman service, all operations.
+ *
+ * @module
+ */
+
+import type { Logger } from "../log/logger.ts";
+import { Transport } from "./_transport.ts";
+import { SystemApi } from "./system.ts";
+import { ContainersApi } from "./containers.ts";
+import { ImagesApi } from "./images.ts";
+import { ExecApi } from "./exec.ts";
+import { type EventsOptions, streamEvents } from "./events.ts";
+import { containerStats, statsOnce, type StatsOptions, streamStats } from "./stats.ts";
+import { type LogsOptions, streamLogs } from "./logs.ts";
+import { networkExists } from "./networks.ts";
+import type {
+  ContainerStats,
+  LogChunk,
+  PingResult,
+  PodmanEvent,
+  StatsSample,
+  SystemInfo,
+} from "./types.ts";
+
+/** Default timeout of non-streaming calls (the plugin's `client_http_timeout` default). */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** Options of {@linkcode PodmanClient}. */
+export interface PodmanClientOptions {
+  /** `unix:///run/podman/podman.sock`, `/run/podman/podman.sock` or `http(s)://host:port`. */
+  socketPath: string;
+  /** Timeout of non-streaming calls, ms. @default 60000 */
+  timeoutMs?: number;
+  logger: Logger;
+}
+
+/**
+ * A client of one Podman service (libpod REST API).
+ *
+ * @example Ping and inspect
+ * ```ts ignore
+ * const client = new PodmanClient({ socketPath: "unix:///run/podman/podman.sock", logger });
+ * const { apiVersion } = await client.ping();
+ * const c = await client.containers.inspect("redis-1234");
+ * client.close();
+ * ```
+ */
+export class PodmanClient {
+  /** The socket path or base URL as given. */
+  readonly socketPath: string;
+  readonly containers: ContainersApi;
+  readonly images: ImagesApi;
+  readonly exec: ExecApi;
+  readonly #t: Transport;
+  readonly #system: SystemApi;
+
+  /** @throws {TypeError} for an unusable socket path; {RangeError} for a bad timeout. */
+  constructor(options: PodmanClientOptions) {
+    this.socketPath = options.socketPath;
+    this.#t = new Transport({
+      socketPath: options.socketPath,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      logger: options.logger.named("client"),
+    });
+    this.#system = new SystemApi(this.#t);
+    this.containers = new ContainersApi(this.#t);
+    this.images = new ImagesApi(this.#t);
+    this.exec = new ExecApi(this.#t);
+  }
+
+  /** Timeout of non-streaming calls, ms. */
+  get timeoutMs(): number {
+    return this.#t.timeoutMs;
+  }
+
+  /** Pings the service (cheap health check); the first success fixes the API prefix. */
+  ping(options: { signal?: AbortSignal } = {}): Promise<PingResult> {
+    return this.#system.ping(options);
+  }
+
+  /** The typed subset of `info`. */
+  info(options: { signal?: AbortSignal } = {}): Promise<SystemInfo> {
+    return this.#system.info(options);
+  }
+
+  /** Streams events (one long-lived request); break or abort to stop. */
+  events(options: EventsOptions = {}): AsyncGenerator<PodmanEvent, void, undefined> {
+    return streamEvents(this.#t, options);
+  }
+
+  /** Streams per-container stats samples every `interval` seconds. */
+  statsStream(options: StatsOptions = {}): AsyncGenerator<StatsSample, void, undefined> {
+    return streamStats(this.#t, options);
+  }
+
+  /** One batch of per-container stats samples. */
+  stats(options: StatsOptions = {}): Promise<StatsSample[]> {
+    return statsOnce(this.#t, options);
+  }
+
+  /** Docker-shaped one-shot stats of one container (user/kernel time, throttling). */
+  containerStats(id: string, options: { signal?: AbortSignal } = {}): Promise<ContainerStats> {
+    return containerStats(this.#t, id, options);
+  }
+
+  /** Streams a container's demultiplexed log output. */
+  logs(id: string, options: LogsOptions = {}): AsyncGenerator<LogChunk, void, undefined> {
+    return streamLogs(this.#t, id, options);
+  }
+
+  /** Whether a network exists. */
+  networkExists(name: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    return networkExists(this.#t, name, options);
+  }
+
+  /** Closes pooled connections; the client is unusable afterwards. */
+  close(): void {
+    this.#t.close();
+  }
+}

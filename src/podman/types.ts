@@ -1,0 +1,218 @@
+/**
+ * The typed subset of Podman's answers that this client reads. Decoders in
+ * `_decode.ts` fill these leniently from Podman 4 and 5 shapes; absent fields
+ * get neutral values (`""`, `0`, `false`, `[]`) or `undefined` where the
+ * difference matters.
+ *
+ * @module
+ */
+
+/** Answer of `_ping`. */
+export interface PingResult {
+  /** `Libpod-API-Version` header (e.g. `4.3.1`); `""` if the server sent none. */
+  apiVersion: string;
+  /** From the `Server: Libpod/x.y.z` header; `""` if absent. */
+  libpodVersion: string;
+}
+
+/** The subset of `GET /libpod/info` used for fingerprinting. */
+export interface SystemInfo {
+  /** False when the answer had no `host` object (seen in old versions). */
+  hasHost: boolean;
+  rootless: boolean;
+  /** `v1` or `v2`. */
+  cgroupVersion: string;
+  /** `systemd` or `cgroupfs`. */
+  cgroupManager: string;
+  apparmorEnabled: boolean;
+  selinuxEnabled: boolean;
+  seccompEnabled: boolean;
+  /** Default capabilities, comma-separated as Podman reports them. */
+  capabilities: string;
+  /** `undefined` when Podman reported no OCI runtime. */
+  ociRuntimePath: string | undefined;
+  /** `undefined` when Podman reported no remote socket. */
+  remoteSocketPath: string | undefined;
+  /** Podman's version (`version.Version`). */
+  version: string;
+  cpus: number;
+  /** Bytes. */
+  memTotal: number;
+}
+
+/** Answer of container create. */
+export interface CreateResult {
+  id: string;
+  warnings: string[];
+}
+
+/** `State` of a container inspect. */
+export interface ContainerState {
+  /** `created`, `running`, `exited`, `stopped`, `paused`, … */
+  status: string;
+  running: boolean;
+  paused: boolean;
+  oomKilled: boolean;
+  pid: number;
+  exitCode: number;
+  /** Podman's `State.Error`, `""` when none. */
+  error: string;
+  /** `undefined` when Podman reports the zero time. */
+  startedAt: Date | undefined;
+  /** `undefined` when Podman reports the zero time. */
+  finishedAt: Date | undefined;
+}
+
+/** One network attachment of a container. */
+export interface ContainerNetwork {
+  ipAddress: string;
+  globalIPv6Address: string;
+  macAddress: string;
+}
+
+/** The subset of `GET /libpod/containers/{id}/json` the driver reads. */
+export interface ContainerInspect {
+  id: string;
+  name: string;
+  /** Image id. */
+  image: string;
+  /** The image reference the container was created from. */
+  imageName: string;
+  created: Date | undefined;
+  state: ContainerState;
+  config: {
+    /**
+     * Podman 4 reports a space-joined string, Podman 5 an array; both become
+     * an array (`[]` when unset).
+     */
+    entrypoint: string[];
+    cmd: string[];
+    env: string[];
+    labels: Record<string, string>;
+    tty: boolean;
+    user: string;
+    workingDir: string;
+    /**
+     * Podman 4 reports a number (15), Podman 5 a name (`SIGTERM`); normalised
+     * to the name, or `""` when unset.
+     */
+    stopSignal: string;
+  };
+  network: {
+    ipAddress: string;
+    globalIPv6Address: string;
+    networks: Record<string, ContainerNetwork>;
+  };
+}
+
+/** One entry of `GET /libpod/containers/json`. */
+export interface ContainerListEntry {
+  id: string;
+  names: string[];
+  /** `running`, `exited`, `created`, … */
+  state: string;
+  labels: Record<string, string>;
+  image: string;
+  imageId: string;
+  created: Date | undefined;
+  exited: boolean;
+  exitCode: number;
+}
+
+/** The subset of `GET /libpod/images/{name}/json` used. */
+export interface ImageInspect {
+  id: string;
+  os: string;
+  architecture: string;
+  variant: string;
+  repoTags: string[];
+}
+
+/** One report of the image pull stream. */
+export interface PullReport {
+  stream: string;
+  error: string;
+  images: string[];
+  id: string;
+}
+
+/** A Podman event (from `GET /libpod/events`). */
+export interface PodmanEvent {
+  /** `container`, `image`, `pod`, `volume`, … */
+  type: string;
+  /** `start`, `died`, `oom`, `remove`, … (`status` in the libpod answer). */
+  action: string;
+  /** Object id (container id for container events). */
+  id: string;
+  /** `Actor.Attributes.name`, `""` when absent. */
+  name: string;
+  /** `from` (the image) for container events. */
+  image: string;
+  /** `containerExitCode` attribute parsed, when present and numeric. */
+  exitCode: number | undefined;
+  attributes: Record<string, string>;
+  /** Nanoseconds since the epoch, exact (parsed from the raw text). */
+  timeNano: bigint;
+}
+
+/** One container sample of libpod's `/containers/stats`. */
+export interface StatsSample {
+  containerId: string;
+  name: string;
+  /** Cumulative CPU time, nanoseconds. */
+  cpuNano: number;
+  /** Cumulative kernel-mode CPU time, nanoseconds. */
+  cpuSystemNano: number;
+  /** Cumulative user-mode CPU time (`cpuNano - cpuSystemNano`), nanoseconds. */
+  cpuUserNano: number;
+  /** Podman's sampling clock, nanoseconds (wall clock in 4.3.1). */
+  systemNano: number;
+  /** Podman's CPU percentage over the last interval. */
+  cpuPercent: number;
+  /** Bytes. */
+  memUsage: number;
+  /** Bytes. */
+  memLimit: number;
+  pids: number;
+  netInput: number;
+  netOutput: number;
+  blockInput: number;
+  blockOutput: number;
+}
+
+/** The Docker-shaped one-shot stats of a single container (more detail than a sample). */
+export interface ContainerStats {
+  read: Date | undefined;
+  cpu: {
+    totalNano: number;
+    kernelNano: number;
+    userNano: number;
+    /** Host CPU time, nanoseconds. */
+    systemNano: number;
+    onlineCpus: number;
+    throttling: { periods: number; throttledPeriods: number; throttledTimeNano: number };
+  };
+  memory: {
+    usage: number;
+    maxUsage: number;
+    limit: number;
+    /** `undefined` when Podman did not report it (4.3.1 on cgroup v1 does not). */
+    rss: number | undefined;
+    cache: number | undefined;
+    swap: number | undefined;
+  };
+}
+
+/** Result of exec inspect. */
+export interface ExecInspect {
+  /** `undefined` while running. */
+  exitCode: number | undefined;
+  running: boolean;
+  pid: number;
+}
+
+/** One demultiplexed log chunk. */
+export interface LogChunk {
+  stream: "stdout" | "stderr";
+  data: Uint8Array;
+}

@@ -1,0 +1,112 @@
+/**
+ * A fake Podman service for faults real Podman cannot be made to produce on
+ * demand: truncated or malformed answers, a 200 with an empty body, slow
+ * answers, connections dropped mid-stream. Behaviour real Podman has is
+ * tested against real Podman, not here.
+ *
+ * @module
+ */
+
+/** A recorded request. */
+export interface SeenRequest {
+  method: string;
+  /** Path with query. */
+  path: string;
+  headers: Headers;
+}
+
+/** Handler of one request. */
+export type FakeHandler = (
+  req: Request,
+  url: URL,
+) => Response | undefined | Promise<Response | undefined>;
+
+/** A running fake service on a temporary unix socket. */
+export interface FakePodman {
+  readonly socketPath: string;
+  readonly requests: SeenRequest[];
+  close(): Promise<void>;
+}
+
+/** Headers of Podman 4.3.1's `_ping` answer. */
+export function pingHeaders(apiVersion = "4.3.1"): HeadersInit {
+  return {
+    "Libpod-API-Version": apiVersion,
+    "Server": `Libpod/${apiVersion} (linux)`,
+    "Content-Type": "text/plain; charset=utf-8",
+  };
+}
+
+/** A JSON answer. */
+export function json(value: unknown, status = 200): Response {
+  return new Response(JSON.stringify(value), {
+    status,
+    headers: { "Content-Type": "application/json" },
+  });
+}
+
+/** A Podman error answer (`{cause, message, response}`). */
+export function podmanError(status: number, cause: string, message: string): Response {
+  return json({ cause, message, response: status }, status);
+}
+
+/** A chunked body that sends `chunks` and then either ends or breaks the connection. */
+export function streamed(
+  chunks: string[],
+  options: { thenDrop?: boolean; delayMs?: number; holdOpen?: boolean } = {},
+): Response {
+  const enc = new TextEncoder();
+  let i = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      if (i < chunks.length) {
+        if (options.delayMs) {
+          await new Promise<void>((r) => timer = setTimeout(r, options.delayMs));
+        }
+        c.enqueue(enc.encode(chunks[i++]));
+        return;
+      }
+      if (options.thenDrop) c.error(new Error("fake connection drop"));
+      else if (options.holdOpen) await new Promise<void>(() => {});
+      else c.close();
+    },
+    cancel() {
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  });
+  return new Response(body, { status: 200, headers: { "Content-Type": "application/json" } });
+}
+
+/**
+ * Starts a fake Podman on a temp unix socket. When the handler returns
+ * `undefined`, `_ping` gets Podman 4.3.1's answer and anything else a 404.
+ */
+export async function startFakePodman(handler: FakeHandler): Promise<FakePodman> {
+  const dir = await Deno.makeTempDir({ prefix: "ndp-fake-podman-" });
+  const socketPath = `${dir}/podman.sock`;
+  const requests: SeenRequest[] = [];
+  const ac = new AbortController();
+  const server = Deno.serve({
+    path: socketPath,
+    signal: ac.signal,
+    onListen: () => {},
+    onError: () => new Response("fake handler failed", { status: 500 }),
+  }, async (req) => {
+    const url = new URL(req.url);
+    requests.push({ method: req.method, path: url.pathname + url.search, headers: req.headers });
+    const res = await handler(req, url);
+    if (res) return res;
+    if (url.pathname.endsWith("/_ping")) return new Response("OK", { headers: pingHeaders() });
+    return podmanError(404, "no such endpoint", `fake: no answer for ${url.pathname}`);
+  });
+  return {
+    socketPath,
+    requests,
+    async close() {
+      ac.abort();
+      await server.finished.catch(() => {});
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}

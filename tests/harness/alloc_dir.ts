@@ -1,0 +1,153 @@
+/**
+ * Allocation directories and log fifos, laid out and read like Nomad's
+ * client and logmon do.
+ *
+ * @module
+ */
+
+/** Reads a fifo until EOF (all writers closed), like logmon. */
+export class FifoReader {
+  readonly path: string;
+  readonly chunks: Uint8Array[] = [];
+  readonly done: Promise<void>;
+  #file: Deno.FsFile | undefined;
+  #closed = false;
+
+  constructor(path: string) {
+    this.path = path;
+    this.done = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    // Opening the read end blocks until a writer appears (as logmon's open does).
+    const file = await Deno.open(this.path, { read: true });
+    this.#file = file;
+    const buf = new Uint8Array(64 * 1024);
+    try {
+      while (!this.#closed) {
+        const n = await file.read(buf);
+        if (n === null) break;
+        this.chunks.push(buf.slice(0, n));
+      }
+    } catch { /* closed */ }
+    try {
+      file.close();
+    } catch { /* already */ }
+  }
+
+  /** Everything read so far, as text. */
+  text(): string {
+    const total = this.chunks.reduce((n, c) => n + c.length, 0);
+    const all = new Uint8Array(total);
+    let off = 0;
+    for (const c of this.chunks) {
+      all.set(c, off);
+      off += c.length;
+    }
+    return new TextDecoder().decode(all);
+  }
+
+  /** Waits until the text matches, up to `timeoutMs`. */
+  async waitFor(pred: (text: string) => boolean, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const t = this.text();
+      if (pred(t)) return t;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(
+      `fifo ${this.path}: expected text not seen within ${timeoutMs} ms; got:\n${this.text()}`,
+    );
+  }
+
+  /** Stops reading; if no writer ever came, unblocks the pending open. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (!this.#file) {
+      // Unblock our own pending open by opening the write end briefly.
+      try {
+        const w = await Deno.open(this.path, { write: true });
+        w.close();
+      } catch { /* ignore */ }
+    } else {
+      try {
+        this.#file.close();
+      } catch { /* already */ }
+    }
+    await this.done.catch(() => {});
+  }
+}
+
+/** An allocation directory for one task. */
+export interface AllocDir {
+  allocId: string;
+  allocDir: string;
+  taskName: string;
+  taskDir: string;
+  stdoutPath: string;
+  stderrPath: string;
+  stdout: FifoReader | undefined;
+  stderr: FifoReader | undefined;
+  /** Stops the readers and removes the directory. */
+  cleanup(): Promise<void>;
+}
+
+/** Random UUID like Nomad's alloc IDs. */
+export function newAllocId(): string {
+  return crypto.randomUUID();
+}
+
+async function mkfifo(path: string): Promise<void> {
+  const out = await new Deno.Command("mkfifo", { args: ["-m", "600", path] }).output();
+  if (!out.success) throw new Error(`mkfifo ${path}: ${new TextDecoder().decode(out.stderr)}`);
+}
+
+/**
+ * Builds `<root>/<alloc>/alloc/{logs,tmp,data}` and `<task>/{local,secrets,private,tmp}`,
+ * creates the two fifos and starts reading them (unless `logging` is false).
+ */
+export async function makeAllocDir(
+  taskName: string,
+  options: { allocId?: string; root?: string; logging?: boolean } = {},
+): Promise<AllocDir> {
+  const allocId = options.allocId ?? newAllocId();
+  const root = options.root ?? Deno.makeTempDirSync({ prefix: "ndp-alloc-" });
+  const allocDir = `${root}/${allocId}`;
+  for (const d of ["alloc/logs", "alloc/tmp", "alloc/data"]) {
+    Deno.mkdirSync(`${allocDir}/${d}`, { recursive: true });
+  }
+  const taskDir = `${allocDir}/${taskName}`;
+  for (const d of ["local", "secrets", "private", "tmp"]) {
+    Deno.mkdirSync(`${taskDir}/${d}`, { recursive: true });
+  }
+  Deno.chmodSync(`${allocDir}/alloc`, 0o777);
+  let stdoutPath = "/dev/null";
+  let stderrPath = "/dev/null";
+  let stdout: FifoReader | undefined;
+  let stderr: FifoReader | undefined;
+  if (options.logging !== false) {
+    stdoutPath = `${allocDir}/alloc/logs/.${taskName}.stdout.fifo`;
+    stderrPath = `${allocDir}/alloc/logs/.${taskName}.stderr.fifo`;
+    await mkfifo(stdoutPath);
+    await mkfifo(stderrPath);
+    stdout = new FifoReader(stdoutPath);
+    stderr = new FifoReader(stderrPath);
+  }
+  return {
+    allocId,
+    allocDir,
+    taskName,
+    taskDir,
+    stdoutPath,
+    stderrPath,
+    stdout,
+    stderr,
+    async cleanup() {
+      await stdout?.close();
+      await stderr?.close();
+      try {
+        Deno.removeSync(root, { recursive: true });
+      } catch { /* already gone */ }
+    },
+  };
+}
