@@ -7,7 +7,6 @@
  */
 import { parse } from "@cdktf/hcl2json";
 import { defaultPluginConfig, Harness, REPO_ROOT } from "../tests/harness/mod.ts";
-import { encodeJsonConfig } from "../tests/harness/hcl_encode.ts";
 
 type Json = Record<string, unknown>;
 
@@ -54,10 +53,7 @@ try {
       `rootless=${attrs["driver.podman.rootless"]?.bool_val ?? "?"} (${first.health_description})`,
   );
 
-  const t = await h.task({ name, config: "", cpu: 200, memoryMb: 64 });
-  t.config.msgpack_driver_config = encodeJsonConfig(config, await h.client.taskConfigSchema(), {
-    variables: t.config.env as Record<string, string>,
-  });
+  const t = await h.task({ name, configJson: config, cpu: 200, memoryMb: 64 });
   const events = h.client.taskEvents();
   const started = Date.now();
   const resp = await h.start(t);

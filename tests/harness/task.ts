@@ -6,6 +6,7 @@
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
 import { type AllocDir, makeAllocDir } from "./alloc_dir.ts";
 import type { NomadClient } from "./client.ts";
+import { encodeJsonConfig } from "./hcl_encode.ts";
 
 /** A group port of the allocation. */
 export interface PortSpec {
@@ -20,7 +21,9 @@ export interface TaskOptions {
   /** Task name. @default "task" */
   name?: string;
   /** Body of the task's `config { ... }` block, in HCL. */
-  config: string;
+  config?: string;
+  /** The `config` block as parsed from a job file (hcl2json), instead of `config`. */
+  configJson?: Record<string, unknown>;
   /** Reuse an alloc dir (several tasks of one allocation). */
   alloc?: AllocDir;
   /** Extra env (merged over Nomad's defaults). */
@@ -101,7 +104,9 @@ export async function buildTask(client: NomadClient, opts: TaskOptions): Promise
   const config: ProtoMessage = {
     id,
     name,
-    msgpack_driver_config: await client.encodeTaskConfig(opts.config, env),
+    msgpack_driver_config: opts.configJson
+      ? encodeJsonConfig(opts.configJson, await client.taskConfigSchema(), { variables: env })
+      : await client.encodeTaskConfig(opts.config ?? "", env),
     env,
     device_env: {},
     resources: {

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `deno task dev`: a local Nomad agent (server + client) with this checkout as its
+# podman plugin. Meant for the Vagrant VM (`vagrant up`), where Nomad is installed;
+# Nomad cannot be installed on the CI machines.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+command -v nomad >/dev/null || { echo "dev: nomad is not installed (use the Vagrant VM)" >&2; exit 1; }
+plugins="$(mktemp -d /tmp/ndp-plugins.XXXXXX)"
+ln -s "$PWD/scripts/nomad-driver-podman" "$plugins/nomad-driver-podman"
+data="$(mktemp -d /tmp/ndp-nomad-data.XXXXXX)"
+sed -e "s|/opt/nomad/plugins|$plugins|" -e "s|/opt/nomad/data|$data|" examples/agent.hcl >"$data/agent.hcl"
+echo "dev: plugin dir $plugins; try: nomad job run examples/jobs/demo.nomad.hcl" >&2
+exec nomad agent -config "$data/agent.hcl"
