@@ -28,7 +28,8 @@ import { ImageResolver } from "./images.ts";
 import { signalName, signalNumber } from "./signals.ts";
 import { TaskHandle } from "./task_handle.ts";
 import type { NomadTask } from "./task_request.ts";
-import { NotImplementedError } from "./errors.ts";
+import { execInteractive, execOnce } from "./exec.ts";
+import { statsSourceFor, taskStats } from "../stats/mod.ts";
 import type {
   AgentConfig,
   DriverNetwork,
@@ -536,25 +537,28 @@ export class TaskLifecycle {
     await h.client.containers.kill(h.containerId, name);
   }
 
-  // deno-lint-ignore require-yield
-  async *stats(
-    _taskId: string,
-    _intervalMs: number,
-    _signal: AbortSignal,
-  ): AsyncGenerator<StatsSample> {
-    throw new NotImplementedError("TaskStats (issue: logs, stats, events and exec)");
+  /** TaskStats: samples from the client's shared stats source until the task exits. */
+  stats(taskId: string, intervalMs: number, signal: AbortSignal): AsyncGenerator<StatsSample> {
+    const h = this.#get(taskId);
+    return taskStats({
+      source: statsSourceFor(h.client, this.#logger),
+      task: h,
+      intervalMs,
+      signal,
+      totalComputeMhz: this.#agent?.totalComputeMhz ?? 0,
+    });
   }
 
-  exec(_taskId: string, _command: string[], _timeoutMs: number): Promise<ExecResult> {
-    return Promise.reject(
-      new NotImplementedError("ExecTask (issue: logs, stats, events and exec)"),
-    );
+  /** ExecTask: runs a command with a timeout, output captured. */
+  exec(taskId: string, command: string[], timeoutMs: number): Promise<ExecResult> {
+    const h = this.#get(taskId);
+    return execOnce(h.client.exec, h.containerId, command, timeoutMs);
   }
 
-  execStreaming(_session: ExecSession): Promise<ExitResult> {
-    return Promise.reject(
-      new NotImplementedError("ExecTaskStreaming (issue: logs, stats, events and exec)"),
-    );
+  /** ExecTaskStreaming: an interactive session. */
+  execStreaming(session: ExecSession): Promise<ExitResult> {
+    const h = this.#get(session.taskId);
+    return execInteractive(h.client.exec, h.containerId, session, this.#logger.named("exec"));
   }
 
   /** Stops background work; containers keep running. */

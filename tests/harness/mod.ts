@@ -5,7 +5,7 @@
  * @module
  */
 import { NomadClient } from "./client.ts";
-import { PluginProcess, type SpawnOptions, spawnPlugin } from "./plugin_process.ts";
+import { type PluginProcess, type SpawnOptions, spawnPlugin } from "./plugin_process.ts";
 import { buildTask, type BuiltTask, type TaskOptions } from "./task.ts";
 import { PODMAN_SOCKET } from "./env.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";

@@ -1,0 +1,92 @@
+/**
+ * TaskStats: one shared {@link StatsSource} per Podman client, and the
+ * per-task stream that ends when the task exits or the caller cancels.
+ *
+ * @module
+ */
+import type { Logger } from "../log/logger.ts";
+import type { PodmanClient } from "../podman/client.ts";
+import type { StatsSample } from "../driver/types.ts";
+import { cgroupDirsOfPid } from "./cgroup.ts";
+import { mhzPerCore } from "./cpu_tracker.ts";
+import { type StatsBackend, StatsSource } from "./source.ts";
+
+export { StatsSource } from "./source.ts";
+export type { StatsBackend, StatsSourceOptions } from "./source.ts";
+export { CpuTracker, cpuinfoMhz, mhzPerCore, ticksConsumed } from "./cpu_tracker.ts";
+export { ContainerCpu, toStatsSample } from "./convert.ts";
+export * from "./cgroup.ts";
+
+/** Whether the client talks to a Podman on this host (cgroups are then readable). */
+function isLocal(client: PodmanClient): boolean {
+  return !/^(https?|tcp):\/\//.test(client.socketPath);
+}
+
+/** The backend of a real Podman client. */
+export function podmanStatsBackend(client: PodmanClient): StatsBackend {
+  const local = isLocal(client);
+  return {
+    fetch: (containers, signal) => client.stats({ containers, signal }),
+    cgroupDirs: async (id) => {
+      if (!local) return undefined;
+      const inspect = await client.containers.inspect(id);
+      const dirs = await cgroupDirsOfPid(inspect.state.pid);
+      // A path that does not name the container is not its cgroup (another host, split cgroups).
+      const full = inspect.id || id;
+      if (!dirs || ![dirs.memory, dirs.cpu].some((d) => d?.includes(full))) return undefined;
+      return dirs;
+    },
+  };
+}
+
+const sources = new WeakMap<PodmanClient, StatsSource>();
+
+/** The shared stats source of a client (created on first use). */
+export function statsSourceFor(client: PodmanClient, logger: Logger): StatsSource {
+  let s = sources.get(client);
+  if (!s) {
+    s = new StatsSource({ backend: podmanStatsBackend(client), logger: logger.named("stats") });
+    sources.set(client, s);
+  }
+  return s;
+}
+
+/** What {@link taskStats} needs of a task. */
+export interface StatsTask {
+  containerId: string;
+  /** Set once the task exited. */
+  exitResult: unknown;
+  /** Aborted when the task is destroyed. */
+  lifetime: AbortController;
+  /** Resolves when the task exits. */
+  wait(signal?: AbortSignal): Promise<unknown>;
+}
+
+/**
+ * The TaskStats stream of one task: samples about every `intervalMs` until
+ * the task exits, is destroyed, or `signal` aborts; then it ends cleanly.
+ */
+export async function* taskStats(options: {
+  source: StatsSource;
+  task: StatsTask;
+  intervalMs: number;
+  signal: AbortSignal;
+  /** The node's total compute (0 = unknown: read /proc/cpuinfo). */
+  totalComputeMhz: number;
+}): AsyncGenerator<StatsSample, void, undefined> {
+  const { source, task, signal } = options;
+  if (task.exitResult || signal.aborted || task.lifetime.signal.aborted) return;
+  source.mhzPerCore = mhzPerCore(options.totalComputeMhz, navigator.hardwareConcurrency || 1);
+  const ctl = new AbortController();
+  const stop = () => ctl.abort();
+  signal.addEventListener("abort", stop, { once: true });
+  task.lifetime.signal.addEventListener("abort", stop, { once: true });
+  task.wait(ctl.signal).then(stop, () => {});
+  try {
+    yield* source.subscribe(task.containerId, options.intervalMs, ctl.signal);
+  } finally {
+    stop();
+    signal.removeEventListener("abort", stop);
+    task.lifetime.signal.removeEventListener("abort", stop);
+  }
+}
