@@ -33,7 +33,10 @@ function checkCommand(command: string[]): void {
 }
 
 /** Reads a stream into at most `cap` bytes, draining (and dropping) the rest. */
-export async function capture(stream: ReadableStream<Uint8Array>, cap: number): Promise<Uint8Array> {
+export async function capture(
+  stream: ReadableStream<Uint8Array>,
+  cap: number,
+): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -79,7 +82,10 @@ export async function execOnce(
         capture(session.stderr, cap),
         session.done,
       ]);
-      const exitCode = await exec.waitExit(execId, { signal: ctl.signal, timeoutMs: EXIT_CODE_WAIT_MS });
+      const exitCode = await exec.waitExit(execId, {
+        signal: ctl.signal,
+        timeoutMs: EXIT_CODE_WAIT_MS,
+      });
       return { stdout, stderr, exitCode };
     } finally {
       session.close();
@@ -112,7 +118,10 @@ async function resizeWithRetry(
 }
 
 /** Copies a stream to a sink until it ends. */
-async function pipeOut(stream: ReadableStream<Uint8Array>, write: (d: Uint8Array) => void): Promise<void> {
+async function pipeOut(
+  stream: ReadableStream<Uint8Array>,
+  write: (d: Uint8Array) => void,
+): Promise<void> {
   for await (const chunk of stream) if (chunk.length > 0) write(chunk);
 }
 
@@ -157,7 +166,10 @@ export async function execInteractive(
   })();
   input.catch((err) => {
     if (!outputEnded && !signal.aborted) {
-      logger.debug("exec input failed", { exec_id: execId, error: err instanceof Error ? err.message : String(err) });
+      logger.debug("exec input failed", {
+        exec_id: execId,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   });
   try {

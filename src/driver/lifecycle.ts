@@ -25,8 +25,11 @@ import {
 } from "./errors.ts";
 import { ExitWatcher } from "./exit_watcher.ts";
 import { ImageResolver } from "./images.ts";
+import { DanglingReconciler } from "./reconciler.ts";
+import { ImageGc } from "./image_gc.ts";
 import { signalName, signalNumber } from "./signals.ts";
 import { TaskHandle } from "./task_handle.ts";
+import { startLogStreaming } from "../logs/mod.ts";
 import type { NomadTask } from "./task_request.ts";
 import { execInteractive, execOnce } from "./exec.ts";
 import { statsSourceFor, taskStats } from "../stats/mod.ts";
@@ -65,14 +68,38 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Exit result of an exited container, from inspect. */
-export function exitResultFrom(inspect: ContainerInspect): ExitResult {
+/** What the driver knows about a container's death beyond Podman's inspect. */
+export interface ExitContext {
+  /** The driver itself sent SIGKILL (StopTask escalation, DestroyTask, SignalTask). */
+  killSent: boolean;
+  /** The container's memory limit in bytes (0: none). */
+  memoryLimitBytes: number;
+}
+
+const SIGKILL_EXIT = 128 + 9;
+
+/**
+ * Exit result of an exited container, from inspect.
+ *
+ * Podman only sets `State.OOMKilled` when conmon noticed the OOM kill, which
+ * it does not on cgroup v1 hosts (Podman 4.3 + conmon 2.1 here). So a death by
+ * SIGKILL (137) that the driver did not send, in a container with a memory
+ * limit, is reported as an OOM kill too: the kernel's OOM killer is the only
+ * other sender of SIGKILL in a container nobody stopped.
+ */
+export function exitResultFrom(inspect: ContainerInspect, ctx?: ExitContext): ExitResult {
   const code = inspect.state.exitCode;
   const signal = code > 128 && code < 128 + 65 ? code - 128 : 0;
-  const oom = inspect.state.oomKilled;
+  const inferred = ctx !== undefined && !inspect.state.oomKilled && code === SIGKILL_EXIT &&
+    !ctx.killSent && ctx.memoryLimitBytes > 0;
+  const oom = inspect.state.oomKilled || inferred;
   const result: ExitResult = { exitCode: code, signal, oomKilled: oom };
-  if (oom) result.err = "Podman container killed by OOM killer";
-  else if (inspect.state.error) result.err = inspect.state.error;
+  if (inspect.state.oomKilled) result.err = "Podman container killed by OOM killer";
+  else if (inferred) {
+    result.err = `Podman container killed by OOM killer: SIGKILL not sent by the driver, memory limit ${
+      Math.round(ctx.memoryLimitBytes / 1048576)
+    } MiB`;
+  } else if (inspect.state.error) result.err = inspect.state.error;
   return result;
 }
 
@@ -97,6 +124,9 @@ export class TaskLifecycle {
   readonly #facts = new Map<PodmanClient, { at: number; facts: SpecHostFacts }>();
   readonly #images: ImageResolver;
   readonly #starting = new Set<string>();
+  readonly #recovering = new Set<string>();
+  readonly #reconciler: DanglingReconciler;
+  readonly #imageGc: ImageGc;
 
   constructor(options: LifecycleOptions) {
     this.#config = options.config;
@@ -105,6 +135,21 @@ export class TaskLifecycle {
     this.#logger = options.logger;
     this.#emit = options.emit;
     this.#images = new ImageResolver();
+    this.#reconciler = new DanglingReconciler({
+      config: () => this.#config.danglingContainers,
+      removeExited: () => this.#config.gc.container,
+      sockets: () =>
+        this.#sockets.map((s) => ({ name: s.socket.name, containers: s.client.containers })),
+      trackedContainers: () => this.trackedContainers(),
+      taskInFlight: (id) => this.#starting.has(id) || this.#recovering.has(id),
+      logger: this.#logger.named("reconciler"),
+    });
+    this.#imageGc = new ImageGc({
+      config: () => this.#config.gc,
+      client: (name) => this.#sockets.find((s) => s.socket.name === name)?.client,
+      logger: this.#logger.named("image_gc"),
+    });
+    this.#reconciler.start();
   }
 
   /** New plugin config: new tasks use the new sockets; running tasks keep theirs. */
@@ -161,7 +206,7 @@ export class TaskLifecycle {
       const inspect = await client.containers.inspect(containerId);
       if (inspect.state.running || inspect.state.status === "running") return;
       if (inspect.state.status === "created" || inspect.state.status === "initialized") return;
-      this.#recordExit(h, inspect);
+      await this.#recordExitWithContext(h, inspect);
     } catch (err) {
       if (err instanceof PodmanNotFoundError) {
         h.markExited({
@@ -180,8 +225,26 @@ export class TaskLifecycle {
     }
   }
 
+  /** Records an exit; for an unexplained SIGKILL, looks up the memory limit first (OOM inference). */
+  async #recordExitWithContext(h: TaskHandle, inspect: ContainerInspect): Promise<void> {
+    if (inspect.state.exitCode === SIGKILL_EXIT && !h.killSent && !inspect.state.oomKilled) {
+      try {
+        const raw = await h.client.containers.inspectRaw(h.containerId);
+        const hc = raw.HostConfig as Record<string, unknown> | undefined;
+        const mem = typeof hc?.Memory === "number" ? hc.Memory : 0;
+        if (mem > 0) h.memoryLimitBytes = mem;
+      } catch (err) {
+        this.#logger.debug("cannot read the memory limit of an exited container", {
+          container: h.containerId,
+          error: message(err),
+        });
+      }
+    }
+    this.#recordExit(h, inspect);
+  }
+
   #recordExit(h: TaskHandle, inspect: ContainerInspect): void {
-    const result = exitResultFrom(inspect);
+    const result = exitResultFrom(inspect, { killSent: h.killSent, memoryLimitBytes: h.memoryLimitBytes });
     h.markExited(result, inspect.state.finishedAt?.getTime() || Date.now());
     this.#watcher(h.client).unwatch(h.containerId);
     this.#logger.info("task exited", {
@@ -266,6 +329,10 @@ export class TaskLifecycle {
     if (logging.driver === "nomad" && !logDisabled) {
       this.#checkLogPath(task.stdoutPath, "stdout_path");
     }
+    if (logging.driver === "journald" && !logDisabled) {
+      this.#checkLogPath(task.stdoutPath, "stdout_path");
+      this.#checkLogPath(task.stderrPath, "stderr_path");
+    }
     const host = await this.#hostFacts(client).catch((err) => {
       throw new RecoverableError(`Cannot reach Podman at ${socket.socketPath}: ${message(err)}`, {
         recoverable: true,
@@ -310,6 +377,7 @@ export class TaskLifecycle {
         logCollectionDisabled: logDisabled,
       },
     });
+    handle.memoryLimitBytes = spec.resource_limits?.memory?.limit ?? 0;
     try {
       for (const w of created.warnings) this.#event(handle, `Podman: ${w}`, {});
       this.#watcher(client).watch(created.id);
@@ -331,7 +399,9 @@ export class TaskLifecycle {
       handle.state.startedAtMs = inspect.state.startedAt?.getTime() || Date.now();
       handle.state.network = this.#driverNetwork(task, config, inspect, network);
       this.#tasks.set(task.id, handle);
-      if (!inspect.state.running) this.#recordExit(handle, inspect);
+      if (!inspect.state.running) await this.#recordExitWithContext(handle, inspect);
+      // A death event handled before the handle was registered found no task: look once more.
+      else void this.#checkExit(client, created.id);
     } catch (err) {
       this.#watcher(client).unwatch(created.id);
       await client.containers.remove(created.id, { force: true, volumes: true }).catch((e) =>
@@ -342,6 +412,8 @@ export class TaskLifecycle {
       );
       throw err;
     }
+    this.#imageGc.acquire(task.id, socket.name, imageId, config.image);
+    void startLogStreaming(handle, task, this.#logger);
     this.#logger.info("task started", {
       task_id: task.id,
       container: handle.containerId.slice(0, 12),
@@ -395,6 +467,20 @@ export class TaskLifecycle {
     task: NomadTask,
     stored: { version: number; driverState: Uint8Array },
   ): Promise<void> {
+    this.#recovering.add(task.id);
+    try {
+      await this.#recover(task, stored);
+      const h = this.#tasks.get(task.id);
+      if (h) this.#imageGc.acquire(task.id, h.state.socket, h.state.imageId);
+    } finally {
+      this.#recovering.delete(task.id);
+    }
+  }
+
+  async #recover(
+    task: NomadTask,
+    stored: { version: number; driverState: Uint8Array },
+  ): Promise<void> {
     if (this.#tasks.has(task.id)) return;
     const state = decodeDriverState(stored.driverState);
     const { client } = this.#socketFor(state.socket);
@@ -434,18 +520,22 @@ export class TaskLifecycle {
         this.#watcher(client).watch(state.containerId);
         // It may have exited between inspect and watch.
         void this.#checkExit(client, state.containerId);
+        void startLogStreaming(handle, task, this.#logger, new Date());
         return;
-      case "restart":
+      case "restart": {
         this.#watcher(client).watch(state.containerId);
+        const restartedAt = new Date();
         await client.containers.start(state.containerId, {
           signal: AbortSignal.timeout(this.#config.clientHttpTimeoutMs),
         });
         this.#tasks.set(task.id, handle);
         void this.#checkExit(client, state.containerId);
+        void startLogStreaming(handle, task, this.#logger, restartedAt);
         return;
+      }
       case "report-exited":
         this.#tasks.set(task.id, handle);
-        this.#recordExit(handle, inspect);
+        await this.#recordExitWithContext(handle, inspect);
         if (this.#config.gc.container) {
           await client.containers.remove(state.containerId, { force: true, volumes: true }).catch(
             () => {},
@@ -478,6 +568,7 @@ export class TaskLifecycle {
 
   /** Sends a signal; false when the container is not running any more. */
   async #kill(h: TaskHandle, sig: string): Promise<boolean> {
+    if (sig === "SIGKILL") h.killSent = true;
     try {
       await h.client.containers.kill(h.containerId, sig);
       return true;
@@ -509,6 +600,7 @@ export class TaskLifecycle {
     this.#watcher(h.client).unwatch(h.containerId);
     h.lifetime.abort();
     this.#tasks.delete(taskId);
+    this.#imageGc.release(taskId);
   }
 
   /** InspectTask. */
@@ -534,6 +626,7 @@ export class TaskLifecycle {
       throw new InvalidRequestError("signal", `Unknown signal "${sig}"`);
     }
     if (h.exitResult) throw new InvalidRequestError("task_id", `Task ${taskId} has exited`);
+    if (name === "SIGKILL") h.killSent = true;
     await h.client.containers.kill(h.containerId, name);
   }
 
@@ -563,6 +656,7 @@ export class TaskLifecycle {
 
   /** Stops background work; containers keep running. */
   async shutdown(): Promise<void> {
+    await Promise.all([this.#reconciler.stop(), this.#imageGc.stop()]);
     await Promise.all([...this.#watchers.values()].map((w) => w.stop()));
   }
 

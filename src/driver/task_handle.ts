@@ -17,6 +17,10 @@ export class TaskHandle {
   status: TaskState = "running";
   completedAtMs = 0;
   exitResult: ExitResult | undefined;
+  /** The driver sent SIGKILL itself (so a 137 exit is not an OOM kill). */
+  killSent = false;
+  /** Memory limit of the container in bytes (0: unknown or none). */
+  memoryLimitBytes = 0;
   /** Aborted when the task is destroyed (ends its streams). */
   readonly lifetime = new AbortController();
   readonly #exited: Promise<ExitResult>;

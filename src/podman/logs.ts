@@ -27,6 +27,11 @@ export interface LogsOptions {
   stdout?: boolean;
   /** @default true */
   stderr?: boolean;
+  /**
+   * Prefix each line with its time (`<RFC3339> `; Podman 4.3 gives whole
+   * seconds). @default false
+   */
+  timestamps?: boolean;
   /** The container has a TTY: output is raw, not framed, and all of it is stdout. */
   tty?: boolean;
   signal?: AbortSignal | undefined;
@@ -50,6 +55,7 @@ export async function* streamLogs(
       since: options.since ? String(Math.floor(options.since.getTime() / 1000)) : undefined,
       stdout: options.stdout ?? true,
       stderr: options.stderr ?? true,
+      timestamps: options.timestamps ? true : undefined,
     },
     signal: options.signal,
   };

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { hostReader, type ReadFile } from "./host_files.ts";
 
 /** Where a container's cgroup lives. */
 export interface CgroupDirs {
@@ -76,7 +77,9 @@ export function parseProcCgroup(text: string): Map<string, string> {
 }
 
 function join(mount: CgroupMount, path: string): string {
-  const rel = mount.root !== "/" && path.startsWith(mount.root) ? path.slice(mount.root.length) : path;
+  const rel = mount.root !== "/" && path.startsWith(mount.root)
+    ? path.slice(mount.root.length)
+    : path;
   return `${mount.mountPoint}/${rel.replace(/^\/+/, "")}`.replace(/\/+$/, "");
 }
 
@@ -109,16 +112,9 @@ export function parseKeyValues(text: string): Map<string, number> {
   return out;
 }
 
-/** Reads a file, `undefined` when missing or unreadable. */
-export type ReadFile = (path: string) => Promise<string | undefined>;
+export type { ReadFile };
 
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch {
-    return undefined;
-  }
-}
+const readOptional: ReadFile = hostReader.read;
 
 function single(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -134,21 +130,26 @@ export async function readCgroupDetail(
   const d: CgroupDetail = {};
   if (dirs.memory) {
     const m = dirs.memory;
-    const statText = await read(`${m}/memory.stat`);
+    // All reads at once, so a batching reader serves them with one process.
+    const v1 = dirs.version === 1;
+    const [statText, usage, maxUsage, swap] = await Promise.all([
+      read(`${m}/memory.stat`),
+      read(v1 ? `${m}/memory.usage_in_bytes` : `${m}/memory.current`),
+      read(v1 ? `${m}/memory.max_usage_in_bytes` : `${m}/memory.peak`),
+      v1 ? Promise.resolve(undefined) : read(`${m}/memory.swap.current`),
+    ]);
     const stat = statText === undefined ? new Map<string, number>() : parseKeyValues(statText);
-    if (dirs.version === 1) {
+    if (v1) {
       d.rss = stat.get("total_rss") ?? stat.get("rss");
       d.cache = stat.get("total_cache") ?? stat.get("cache");
       d.swap = stat.get("total_swap") ?? stat.get("swap");
-      d.usage = single(await read(`${m}/memory.usage_in_bytes`));
-      d.maxUsage = single(await read(`${m}/memory.max_usage_in_bytes`));
     } else {
       d.rss = stat.get("anon");
       d.cache = stat.get("file");
-      d.swap = single(await read(`${m}/memory.swap.current`));
-      d.usage = single(await read(`${m}/memory.current`));
-      d.maxUsage = single(await read(`${m}/memory.peak`));
+      d.swap = single(swap);
     }
+    d.usage = single(usage);
+    d.maxUsage = single(maxUsage);
   }
   if (dirs.cpu) {
     const text = await read(`${dirs.cpu}/cpu.stat`);
@@ -156,7 +157,11 @@ export async function readCgroupDetail(
       const stat = parseKeyValues(text);
       d.throttledPeriods = stat.get("nr_throttled");
       const usec = stat.get("throttled_usec");
-      d.throttledTimeNs = dirs.version === 1 ? stat.get("throttled_time") : usec === undefined ? undefined : usec * 1000;
+      d.throttledTimeNs = dirs.version === 1
+        ? stat.get("throttled_time")
+        : usec === undefined
+        ? undefined
+        : usec * 1000;
     }
   }
   for (const k of Object.keys(d) as (keyof CgroupDetail)[]) if (d[k] === undefined) delete d[k];
@@ -164,7 +169,10 @@ export async function readCgroupDetail(
 }
 
 /** Finds a process's cgroup directories on this host; `undefined` when not readable. */
-export async function cgroupDirsOfPid(pid: number, read: ReadFile = readOptional): Promise<CgroupDirs | undefined> {
+export async function cgroupDirsOfPid(
+  pid: number,
+  read: ReadFile = readOptional,
+): Promise<CgroupDirs | undefined> {
   if (!(pid > 0)) return undefined;
   const [procCgroup, mountinfo] = await Promise.all([
     read(`/proc/${pid}/cgroup`),

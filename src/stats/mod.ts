@@ -13,7 +13,7 @@ import { type StatsBackend, StatsSource } from "./source.ts";
 
 export { StatsSource } from "./source.ts";
 export type { StatsBackend, StatsSourceOptions } from "./source.ts";
-export { CpuTracker, cpuinfoMhz, mhzPerCore, ticksConsumed } from "./cpu_tracker.ts";
+export { cpuinfoMhz, CpuTracker, mhzPerCore, ticksConsumed } from "./cpu_tracker.ts";
 export { ContainerCpu, toStatsSample } from "./convert.ts";
 export * from "./cgroup.ts";
 

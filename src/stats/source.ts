@@ -142,7 +142,8 @@ export class StatsSource {
   #ensureRunning(): void {
     if (this.#running) return;
     this.#running = true;
-    void this.#loop().finally(() => {
+    // Start on the next turn so subscribers arriving together share the first poll.
+    void new Promise((r) => setTimeout(r, 0)).then(() => this.#loop()).finally(() => {
       this.#running = false;
       // A subscriber may have arrived while the loop was finishing.
       if (this.#subs.size > 0) this.#ensureRunning();
@@ -155,7 +156,9 @@ export class StatsSource {
       const started = Date.now();
       try {
         await this.#poll();
-        if (this.#failures > 0) this.#logger.info("stats polling recovered", { failures: this.#failures });
+        if (this.#failures > 0) {
+          this.#logger.info("stats polling recovered", { failures: this.#failures });
+        }
         this.#failures = 0;
       } catch (err) {
         if (this.#failures++ === 0) {
@@ -195,12 +198,19 @@ export class StatsSource {
     const period = this.#periodMs();
     const byId = new Map<string, PodmanSample>();
     for (const s of samples) byId.set(s.containerId, s);
-    for (const id of ids) {
-      const raw = byId.get(id) ?? samples.find((s) => id.startsWith(s.containerId) || s.containerId.startsWith(id));
+    const readDetail = this.#backend.readDetail ?? readCgroupDetail;
+    // Every container's cgroup files in one go (one host read batch per poll).
+    const rows = await Promise.all(ids.map(async (id) => {
+      const raw = byId.get(id) ??
+        samples.find((s) => id.startsWith(s.containerId) || s.containerId.startsWith(id));
       const st = this.#containers.get(id);
-      if (!raw || !st || isEmptySample(raw)) continue;
-      const readDetail = this.#backend.readDetail ?? readCgroupDetail;
+      if (!raw || !st || isEmptySample(raw)) return undefined;
       const detail = st.dirs ? await readDetail(st.dirs).catch(() => ({})) : {};
+      return { id, raw, st, detail };
+    }));
+    for (const row of rows) {
+      if (!row) continue;
+      const { id, raw, st, detail } = row;
       const sample = toStatsSample(raw, detail, st.cpu, this.mhzPerCore, now);
       for (const sub of this.#subs) {
         if (sub.containerId !== id) continue;

@@ -121,7 +121,7 @@ export async function eventually(pred: () => boolean | Promise<boolean>, timeout
 /** Lines the task wrote to stdout (k8s-file format `<ts> stdout F <line>`), content only. */
 export function stdoutLines(t: BuiltTask): string[] {
   return (t.alloc.stdout?.text() ?? "").split("\n").filter((l) => l !== "").map((l) => {
-    const m = /^\S+ (?:stdout|stderr) [FP] (.*)$/.exec(l);
+    const m = /^\S+ (?:stdout|stderr) [FP] (.*)$/.exec(l.replace(/\r/g, ""));
     return m ? m[1]! : l;
   });
 }
@@ -146,4 +146,37 @@ export async function runToExit(
   await h.start(t);
   const exit = await waitTask(h, t.id);
   return { t, exit };
+}
+
+/** Starts a long-running task with `extra` config; returns it with its raw inspect. */
+export async function startAndInspect(
+  h: Harness,
+  extra: string,
+  opts: Omit<Parameters<Harness["task"]>[0], "config"> = {},
+  script = "echo ready; while :; do sleep 1; done",
+): Promise<{ t: BuiltTask; raw: Record<string, unknown>; hc: Record<string, unknown>; cfg: Record<string, unknown> }> {
+  const t = await h.task({ ...opts, config: shTask(script, extra) });
+  await h.start(t);
+  const raw = await inspectRaw(nameOf(t));
+  assert.ok(raw, `container ${nameOf(t)} not found`);
+  return {
+    t,
+    raw,
+    hc: (raw.HostConfig ?? {}) as Record<string, unknown>,
+    cfg: (raw.Config ?? {}) as Record<string, unknown>,
+  };
+}
+
+/** Runs `script` to its exit; returns its stdout lines and exit. */
+export async function runScript(
+  h: Harness,
+  script: string,
+  extra = "",
+  opts: Omit<Parameters<Harness["task"]>[0], "config"> = {},
+): Promise<{ t: BuiltTask; lines: string[]; exit: WaitAnswer }> {
+  const t = await h.task({ ...opts, config: shTask(script + "; echo __end__", extra) });
+  await h.start(t);
+  const exit = await waitTask(h, t.id);
+  await waitStdout(t, /^__end__$/).catch(() => {});
+  return { t, lines: stdoutLines(t).filter((l) => l !== "__end__"), exit };
 }

@@ -54,7 +54,9 @@ function collect(call: grpc.ClientDuplexStream<ProtoMessage, ProtoMessage>) {
     async until(pred: () => boolean, ms: number): Promise<void> {
       const deadline = Date.now() + ms;
       while (!pred()) {
-        if (Date.now() > deadline) throw new Error(`timed out; stdout so far: ${JSON.stringify(stdout)}`);
+        if (Date.now() > deadline) {
+          throw new Error(`timed out; stdout so far: ${JSON.stringify(stdout)}`);
+        }
         await new Promise<void>((r) => {
           waiters.push(r);
           setTimeout(r, 100);
@@ -74,7 +76,11 @@ Deno.test({
       assert.equal(dec.decode(r.stderr as Uint8Array), "err\n");
       assert.equal((r.result as ProtoMessage).exit_code, 3);
       // Large output is capped, not lost in a hang.
-      const big = await h.client.execTask(id, ["sh", "-c", "head -c 6000000 /dev/zero; echo done >&2"], 20_000);
+      const big = await h.client.execTask(id, [
+        "sh",
+        "-c",
+        "head -c 6000000 /dev/zero; echo done >&2",
+      ], 20_000);
       assert.equal((big.stdout as Uint8Array).length, 4 * 1024 * 1024);
       assert.equal(dec.decode(big.stderr as Uint8Array), "done\n");
       assert.equal((big.result as ProtoMessage).exit_code ?? 0, 0);
@@ -128,5 +134,21 @@ Deno.test({
       await c.ended;
       assert.match(c.stdout, /30 90/);
       assert.equal(c.result?.exit_code, 7);
+    }),
+});
+
+Deno.test({
+  name: "exec: ExecTaskStreaming passes a stdin close through (cat ends with exit 0)",
+  ignore: NEEDS_PODMAN,
+  fn: () =>
+    withSleeper(async (h, id) => {
+      const call = h.client.bidi("ExecTaskStreaming");
+      const c = collect(call);
+      call.write({ setup: { task_id: id, command: ["cat"], tty: false } });
+      call.write({ stdin: { data: enc.encode("abc\n") } });
+      call.write({ stdin: { close: true } });
+      await c.ended;
+      assert.equal(c.stdout, "abc\n");
+      assert.equal(c.result?.exit_code ?? 0, 0);
     }),
 });

@@ -90,6 +90,9 @@ export function parseUlimits(ulimit: Record<string, string>): Rlimit[] {
   return out;
 }
 
+/** `memory_swap = "-1"`: the page-aligned maximum the kernel reports for "no limit". */
+export const UNLIMITED_SWAP_BYTES = 9223372036854771712;
+
 /** Builds the resource part of the spec. */
 export function buildResources(
   resources: Pick<
@@ -116,7 +119,10 @@ export function buildResources(
   const memory: NonNullable<ResourceLimits["memory"]> = {};
   if (mem.limit !== undefined) memory.limit = mem.limit;
   if (mem.reservation !== undefined) memory.reservation = mem.reservation;
-  if (config.memorySwap !== undefined) memory.swap = config.memorySwap;
+  if (config.memorySwap !== undefined) {
+    // Podman 4.3's API refuses -1 ("swap smaller than memory"): send the kernel's "no limit".
+    memory.swap = config.memorySwap === -1 ? UNLIMITED_SWAP_BYTES : config.memorySwap;
+  }
   // memory.swappiness does not exist on cgroup v2: Podman would refuse it.
   if (config.memorySwappiness !== undefined && host.cgroupVersion === 1) {
     memory.swappiness = config.memorySwappiness;

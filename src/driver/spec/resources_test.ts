@@ -125,3 +125,23 @@ Deno.test("cgroup_parent nomad.slice only with cgroup v2 and systemd", () => {
     undefined,
   );
 });
+
+Deno.test("memory_swap -1 becomes the kernel's unlimited value (Podman 4.3 refuses -1)", async () => {
+  const { buildResources, UNLIMITED_SWAP_BYTES } = await import("./resources.ts");
+  const spec = buildResources(
+    { memoryMb: 64, memoryMaxMb: 0, cpuShares: 100, cpusetCpus: "", percentTicks: 0 },
+    {
+      memoryReservation: undefined,
+      memorySwap: -1,
+      memorySwappiness: undefined,
+      cpuHardLimit: false,
+      cpuCfsPeriod: 100000,
+      pidsLimit: 0,
+      oomScoreAdj: 0,
+      ulimit: {},
+      sysctl: {},
+    },
+    { rootless: false, cgroupVersion: 1, cgroupManager: "cgroupfs", numCpus: 2 },
+  );
+  assert.equal(spec.resource_limits?.memory?.swap, UNLIMITED_SWAP_BYTES);
+});
