@@ -39,12 +39,28 @@ export function parseGoDuration(text: string): number | undefined {
   return sign * total;
 }
 
-/** Parses a non-negative Go duration option; throws {@link ConfigError} naming `field`. */
-export function durationField(field: string, text: string): number {
+/** The longest duration a timer can hold (setTimeout fires at once beyond 2^31-1 ms). */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** Options of {@link durationField}. */
+export interface DurationOptions {
+  /** Refuse zero (timeouts and periods: zero would fire at once or spin). */
+  positive?: boolean;
+}
+
+/**
+ * Parses a non-negative Go duration option of at most {@link MAX_DURATION_MS};
+ * throws {@link ConfigError} naming `field`.
+ */
+export function durationField(field: string, text: string, opts: DurationOptions = {}): number {
   const ms = parseGoDuration(text);
-  if (ms === undefined) {
+  if (ms === undefined || !Number.isFinite(ms)) {
     throw new ConfigError(field, text, 'not a duration (Go syntax, e.g. "30s", "1m30s", "300ms")');
   }
   if (ms < 0) throw new ConfigError(field, text, "duration must not be negative");
+  if (opts.positive && ms <= 0) throw new ConfigError(field, text, "duration must be positive");
+  if (ms > MAX_DURATION_MS) {
+    throw new ConfigError(field, text, "duration is too long (at most 596h)");
+  }
   return ms;
 }

@@ -155,12 +155,15 @@ export function decodePluginConfig(bytes: Uint8Array, opts: PluginConfigOptions)
     clientHttpTimeoutMs: durationField(
       "client_http_timeout",
       f.str("client_http_timeout") ?? "60s",
+      { positive: true },
     ),
     dnsServers,
     auth: { config: auth?.str("config") ?? "", helper: auth?.str("helper") ?? "" },
     danglingContainers: {
       enabled: dangling?.bool("enabled") ?? true,
-      periodMs: durationField("dangling_containers.period", dangling?.str("period") ?? "5m"),
+      periodMs: durationField("dangling_containers.period", dangling?.str("period") ?? "5m", {
+        positive: true,
+      }),
       creationGraceMs: durationField(
         "dangling_containers.creation_grace",
         dangling?.str("creation_grace") ?? "5m",

@@ -167,6 +167,15 @@ export function decodeTaskConfig(bytes: Uint8Array, opts: TaskConfigOptions = {}
   const loggingBlockEmpty = logging !== undefined && !loggingBlock?.str("driver") &&
     Object.keys(logging.options).length === 0;
 
+  const entrypoint = decodeEntrypoint(f.raw("entrypoint"), opts);
+  const command = f.str("command") ?? "";
+  const args = f.strList("args");
+  checkExecArgs([
+    ...(entrypoint ?? []).map((a, i) => [`entrypoint[${i}]`, a] as const),
+    ["command", command] as const,
+    ...args.map((a, i) => [`args[${i}]`, a] as const),
+  ]);
+
   return {
     image,
     imagePullTimeoutMs: durationField("image_pull_timeout", f.str("image_pull_timeout") ?? "5m"),
@@ -176,9 +185,9 @@ export function decodeTaskConfig(bytes: Uint8Array, opts: TaskConfigOptions = {}
     variant: f.str("variant") ?? "",
     auth: decodeAuth(f.sub("auth")),
     authSoftFail: f.bool("auth_soft_fail") ?? false,
-    entrypoint: decodeEntrypoint(f.raw("entrypoint"), opts),
-    command: f.str("command") ?? "",
-    args: f.strList("args"),
+    entrypoint,
+    command,
+    args,
     workingDir: f.str("working_dir") ?? "",
     hostname: f.str("hostname") ?? "",
     init: f.bool("init") ?? false,
@@ -236,6 +245,36 @@ function portNumber(v: Plain, path: string): number {
     throw new ConfigError(path, v, "not a port number (1-65535)");
   }
   return v;
+}
+
+/** Linux MAX_ARG_STRLEN: one exec argument, NUL included (runc create hangs beyond it). */
+export const MAX_ARG_BYTES = 128 * 1024;
+/** What all exec arguments together may take (Linux ARG_MAX is 2 MiB with the environment). */
+export const MAX_ARGV_BYTES = 1024 * 1024;
+
+/** Refuses exec arguments the kernel would refuse (E2BIG) before they reach Podman. */
+function checkExecArgs(argv: ReadonlyArray<readonly [string, string]>): void {
+  const enc = new TextEncoder();
+  let total = 0;
+  for (const [field, arg] of argv) {
+    const n = enc.encode(arg).length + 1;
+    total += n;
+    if (arg.includes("\0")) throw new ConfigError(field, arg, "contains a NUL character");
+    if (n > MAX_ARG_BYTES) {
+      throw new ConfigError(
+        field,
+        arg,
+        `is ${n - 1} bytes long; one argument may have at most ${MAX_ARG_BYTES - 1}`,
+      );
+    }
+  }
+  if (total > MAX_ARGV_BYTES) {
+    throw new ConfigError(
+      "args",
+      `<${total} bytes>`,
+      `entrypoint, command and args together exceed ${MAX_ARGV_BYTES} bytes`,
+    );
+  }
 }
 
 /** `entrypoint`: a list of strings, or (deprecated) a single string. */

@@ -96,9 +96,10 @@ export function exitResultFrom(inspect: ContainerInspect, ctx?: ExitContext): Ex
   const result: ExitResult = { exitCode: code, signal, oomKilled: oom };
   if (inspect.state.oomKilled) result.err = "Podman container killed by OOM killer";
   else if (inferred) {
-    result.err = `Podman container killed by OOM killer: SIGKILL not sent by the driver, memory limit ${
-      Math.round(ctx.memoryLimitBytes / 1048576)
-    } MiB`;
+    result.err =
+      `Podman container killed by OOM killer: SIGKILL not sent by the driver, memory limit ${
+        Math.round(ctx.memoryLimitBytes / 1048576)
+      } MiB`;
   } else if (inspect.state.error) result.err = inspect.state.error;
   return result;
 }
@@ -244,7 +245,10 @@ export class TaskLifecycle {
   }
 
   #recordExit(h: TaskHandle, inspect: ContainerInspect): void {
-    const result = exitResultFrom(inspect, { killSent: h.killSent, memoryLimitBytes: h.memoryLimitBytes });
+    const result = exitResultFrom(inspect, {
+      killSent: h.killSent,
+      memoryLimitBytes: h.memoryLimitBytes,
+    });
     h.markExited(result, inspect.state.finishedAt?.getTime() || Date.now());
     this.#watcher(h.client).unwatch(h.containerId);
     this.#logger.info("task exited", {

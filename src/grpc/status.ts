@@ -15,14 +15,24 @@ import {
   TaskExistsError,
   TaskNotFoundError,
 } from "../driver/errors.ts";
+import { DriverStateError } from "../driver/driver_state.ts";
 
 const RECOVERABLE_TYPE = "hashicorp.nomad.plugins.shared.structs.RecoverableError";
+
+/**
+ * Longest status message we send: it travels in the `grpc-message` trailer,
+ * and clients refuse oversized headers (grpc-js cancels the call).
+ */
+export const MAX_STATUS_MESSAGE = 4096;
 
 /** A grpc-js error object for a callback or `emit("error")`. */
 export type GrpcError = Partial<grpc.StatusObject> & { code: grpc.status; details: string };
 
 function codeFor(err: unknown): grpc.status {
-  if (err instanceof ConfigError || err instanceof InvalidRequestError) {
+  if (
+    err instanceof ConfigError || err instanceof InvalidRequestError ||
+    err instanceof DriverStateError
+  ) {
     return grpc.status.INVALID_ARGUMENT;
   }
   if (err instanceof TaskNotFoundError) return grpc.status.NOT_FOUND;
@@ -40,7 +50,7 @@ function codeFor(err: unknown): grpc.status {
  * Never UNAVAILABLE: Nomad reads that as "the plugin process is gone".
  */
 export function toGrpcError(err: unknown): GrpcError {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = statusMessage(err instanceof Error ? err.message : String(err));
   const code = codeFor(err);
   if (!(err instanceof RecoverableError)) return { code, details: message };
   const detail = encodeMessage(lookupMessageType(RECOVERABLE_TYPE), {
@@ -54,4 +64,17 @@ export function toGrpcError(err: unknown): GrpcError {
   const metadata = new grpc.Metadata();
   metadata.set("grpc-status-details-bin", Buffer.from(status));
   return { code, details: message, metadata };
+}
+
+/**
+ * A status message safe for the `grpc-message` trailer: well-formed UTF-16
+ * (grpc-js percent-encodes it, which throws on a lone surrogate and turns the
+ * status into UNKNOWN "Unknown error") and at most {@link MAX_STATUS_MESSAGE}
+ * characters.
+ */
+export function statusMessage(text: string): string {
+  const clipped = text.length > MAX_STATUS_MESSAGE
+    ? `${text.slice(0, MAX_STATUS_MESSAGE)}…(${text.length} chars)`
+    : text;
+  return clipped.toWellFormed();
 }

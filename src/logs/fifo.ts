@@ -58,6 +58,9 @@ export interface LogSinkFile {
   close(): void;
 }
 
+/** Linux's atomic pipe write size. */
+const PIPE_BUF = 4096;
+
 /** The path Nomad sends when the job disables logging. */
 export const DEV_NULL = "/dev/null";
 
@@ -173,7 +176,12 @@ export class FifoWriter implements LogSinkFile {
       const fd = this.#fd;
       if (fd === undefined) throw new FifoClosedError(this.field, this.path, "writer closed");
       try {
-        off += fs.writeSync(fd, data, off, data.length - off);
+        // At most PIPE_BUF per call: such a write is atomic on a non-blocking
+        // pipe (all or EAGAIN), and node:fs's writeSync retries partial writes
+        // internally, so a bigger slice could write some bytes and then throw.
+        const n = Math.min(data.length - off, PIPE_BUF);
+        fs.writeSync(fd, data, off, n);
+        off += n;
         backoff = 1;
       } catch (err) {
         const code = errCode(err);

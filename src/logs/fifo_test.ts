@@ -16,7 +16,7 @@ function mkfifo(path: string): void {
 }
 
 /** A reader holding the fifo open (like logmon) in a child process. */
-function reader(path: string, seconds = 30): Deno.ChildProcess {
+function reader(path: string): Deno.ChildProcess {
   return new Deno.Command("sh", {
     args: ["-c", `exec 3<"$1"; cat <&3`, "sh", path],
     stdout: "piped",

@@ -64,6 +64,17 @@ export function parseAddress(socketPath: string): PodmanAddress {
   };
 }
 
+/**
+ * Host of the fetch URL for unix sockets. Deno's unix-socket client sends the
+ * request target in absolute form (`GET http://host/v4.3.1/libpod/events`),
+ * and Podman's `IsLibpodRequest` (4.3.1 and later) splits `r.URL.String()` on
+ * `/` and tests element 2 — the host in absolute form — for `libpod`. With any
+ * other host, shared handlers take their Docker-compat branch: events say
+ * `die` instead of `died`, and DELETE ignores `volumes=true` (it reads `v`).
+ * Naming the host `libpod` keeps every call on the libpod branch.
+ */
+export const UNIX_BASE_URL = "http://libpod";
+
 function unix(path: string): PodmanAddress {
-  return { kind: "unix", path, baseUrl: "http://d", display: `unix://${path}` };
+  return { kind: "unix", path, baseUrl: UNIX_BASE_URL, display: `unix://${path}` };
 }

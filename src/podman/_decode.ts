@@ -236,11 +236,12 @@ export function decodeEvent(v: unknown, raw: string): PodmanEvent {
   const attributes = strMap(actor.Attributes);
   const m = TIME_NANO_RE.exec(raw);
   const timeNano = m ? BigInt(m[1] as string) : BigInt(Math.trunc(num(e.time))) * 1_000_000_000n;
-  const codeRaw = e.ContainerExitCode ?? attributes.containerExitCode;
+  const codeRaw = e.ContainerExitCode ?? attributes.containerExitCode ?? attributes.exitCode;
   const exitCode = codeRaw === undefined || codeRaw === "" ? undefined : num(codeRaw, NaN);
   return {
     type: str(e.Type ?? e.type),
-    action: str(e.status ?? e.Action ?? e.Status),
+    // Docker-compat answers say `die`; libpod's own name is `died`.
+    action: normaliseAction(str(e.status ?? e.Action ?? e.Status)),
     id: str(e.id ?? actor.ID),
     name: attributes.name ?? "",
     image: str(e.from),
@@ -248,6 +249,10 @@ export function decodeEvent(v: unknown, raw: string): PodmanEvent {
     attributes,
     timeNano,
   };
+}
+
+function normaliseAction(a: string): string {
+  return a === "die" ? "died" : a;
 }
 
 /** Decodes one entry of libpod's `Stats` array. */

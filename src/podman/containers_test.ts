@@ -1,6 +1,6 @@
 /** Container lifecycle against real Podman. */
 import assert from "node:assert/strict";
-import { LIVE_IMAGE, liveTest, uniqueName, withContainer } from "./_testing.ts";
+import { LIVE_IMAGE, LIVE_SOCKET, liveTest, uniqueName, withContainer } from "./_testing.ts";
 import { PodmanConflictError, PodmanNotFoundError } from "./errors.ts";
 
 liveTest("ping and info describe the live service", async (c) => {
@@ -79,4 +79,38 @@ liveTest("waitForCondition honours the caller's signal", async (c) => {
       );
     },
   );
+});
+
+liveTest("remove with volumes=true deletes the container's anonymous volume", async (c) => {
+  // Guards the libpod request branch: on Podman's compat branch `volumes` is ignored (#424).
+  const { id } = await c.containers.create({
+    image: LIVE_IMAGE,
+    name: uniqueName("vol"),
+    command: ["true"],
+    volumes: [{ Name: "", Dest: "/data" }],
+  });
+  let volume = "";
+  try {
+    const http = Deno.createHttpClient({
+      proxy: { transport: "unix", path: LIVE_SOCKET.replace(/^unix:\/\//, "") },
+    });
+    try {
+      const res = await fetch(`http://libpod/v4.0.0/libpod/containers/${id}/json`, {
+        client: http,
+      });
+      const mounts = (await res.json()).Mounts as { Name?: string; Destination?: string }[];
+      volume = mounts.find((m) => m.Destination === "/data")?.Name ?? "";
+      assert.notEqual(volume, "", "the container has an anonymous volume");
+      assert.equal(await c.containers.remove(id, { force: true, volumes: true }), true);
+      const check = await fetch(`http://libpod/v4.0.0/libpod/volumes/${volume}/exists`, {
+        client: http,
+      });
+      await check.body?.cancel();
+      assert.equal(check.status, 404, `volume ${volume} survived the remove`);
+    } finally {
+      http.close();
+    }
+  } finally {
+    await c.containers.remove(id, { force: true, volumes: true });
+  }
 });

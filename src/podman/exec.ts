@@ -223,7 +223,7 @@ export class ExecApi {
 
 function requestHead(t: Transport, path: string, body: string): string {
   const a = t.address;
-  const host = a.kind === "unix" ? "d" : `${a.hostname}:${a.port}`;
+  const host = a.kind === "unix" ? "libpod" : `${a.hostname}:${a.port}`;
   return `POST ${path} HTTP/1.1\r\n` +
     `Host: ${host}\r\n` +
     "Content-Type: application/json\r\n" +

@@ -8,7 +8,14 @@ import { Logger } from "../../src/log/logger.ts";
 import { PodmanClient } from "../../src/podman/client.ts";
 import { PodmanNotFoundError } from "../../src/podman/errors.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
-import { type BuiltTask, defaultPluginConfig, Harness, PODMAN_SOCKET, REPO_ROOT, TEST_IMAGE } from "../harness/mod.ts";
+import {
+  type BuiltTask,
+  defaultPluginConfig,
+  Harness,
+  PODMAN_SOCKET,
+  REPO_ROOT,
+  TEST_IMAGE,
+} from "../harness/mod.ts";
 
 export { TEST_IMAGE };
 
@@ -39,7 +46,9 @@ export function containerExists(name: string): Promise<boolean> {
 }
 
 /** Runs the podman CLI on the private store. */
-export async function podmanCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function podmanCli(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command("bash", {
     args: [`${REPO_ROOT}/scripts/test_env.sh`, "podman", ...args],
     stdout: "piped",
@@ -51,7 +60,9 @@ export async function podmanCli(...args: string[]): Promise<{ code: number; stdo
 
 /** HCL of a `config {}` body running `sh -c script` in the test image. */
 export function shTask(script: string, extra = ""): string {
-  return `image = "${TEST_IMAGE}"\ncommand = "sh"\nargs = ["-c", ${JSON.stringify(script)}]\n${extra}`;
+  return `image = "${TEST_IMAGE}"\ncommand = "sh"\nargs = ["-c", ${
+    JSON.stringify(script)
+  }]\n${extra}`;
 }
 
 /** Runs `fn` with a started harness; always closes it (printing stderr on failure). */
@@ -109,7 +120,11 @@ export async function assertGrpcError(p: Promise<unknown>, ...patterns: RegExp[]
 }
 
 /** Polls `pred` every 50 ms up to `timeoutMs`. */
-export async function eventually(pred: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function eventually(
+  pred: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await pred()) return;
@@ -129,10 +144,14 @@ export function stdoutLines(t: BuiltTask): string[] {
 /** Waits until the task's stdout has a line matching `re`; returns it. */
 export async function waitStdout(t: BuiltTask, re: RegExp, timeoutMs = 10_000): Promise<string> {
   let found = "";
-  await eventually(() => {
-    found = stdoutLines(t).find((l) => re.test(l)) ?? "";
-    return found !== "";
-  }, timeoutMs, `stdout line ${re}; got:\n${t.alloc.stdout?.text()}`);
+  await eventually(
+    () => {
+      found = stdoutLines(t).find((l) => re.test(l)) ?? "";
+      return found !== "";
+    },
+    timeoutMs,
+    `stdout line ${re}; got:\n${t.alloc.stdout?.text()}`,
+  );
   return found;
 }
 
@@ -154,7 +173,14 @@ export async function startAndInspect(
   extra: string,
   opts: Omit<Parameters<Harness["task"]>[0], "config"> = {},
   script = "echo ready; while :; do sleep 1; done",
-): Promise<{ t: BuiltTask; raw: Record<string, unknown>; hc: Record<string, unknown>; cfg: Record<string, unknown> }> {
+): Promise<
+  {
+    t: BuiltTask;
+    raw: Record<string, unknown>;
+    hc: Record<string, unknown>;
+    cfg: Record<string, unknown>;
+  }
+> {
   const t = await h.task({ ...opts, config: shTask(script, extra) });
   await h.start(t);
   const raw = await inspectRaw(nameOf(t));

@@ -8,16 +8,27 @@
  */
 import assert from "node:assert/strict";
 import { encode, ExtData } from "@msgpack/msgpack";
-import { Harness, NEEDS_PODMAN, TEST_IMAGE } from "../harness/mod.ts";
+import { defaultNomadConfig, Harness, NEEDS_PODMAN, TEST_IMAGE } from "../harness/mod.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
 import { impliedType } from "../../src/hclspec/implied_type.ts";
 import type { CtyType } from "../../src/hclspec/types.ts";
-import { PLUGIN_CONFIG_SPEC, TASK_CONFIG_SPEC } from "../../src/config/mod.ts";
+import {
+  ConfigError,
+  decodePluginConfig,
+  decodeTaskConfig,
+  PLUGIN_CONFIG_SPEC,
+  TASK_CONFIG_SPEC,
+} from "../../src/config/mod.ts";
 import { podmanCli } from "./_lifecycle.ts";
 
 const TOTAL = Number(Deno.env.get("NDP_FUZZ_COUNT") ?? 1000);
 const SEED = Number(Deno.env.get("NDP_FUZZ_SEED") ?? Math.floor(Math.random() * 2 ** 31));
 const MB = 1024 * 1024;
+const VERBOSE = Deno.env.get("NDP_FUZZ_VERBOSE") === "1";
+/** No single malformed input may keep a call busy longer than this. */
+const CALL_DEADLINE_MS = 15_000;
+const BASE = "hashicorp.nomad.plugins.base.proto.BasePlugin";
+const DRIVER = "hashicorp.nomad.plugins.drivers.proto.Driver";
 
 // ---------------------------------------------------------------- PRNG
 
@@ -71,7 +82,10 @@ function rawMap(entries: Array<[Uint8Array, Uint8Array]>): Uint8Array {
 /** str32 header + arbitrary (maybe invalid UTF-8) bytes. */
 function rawStr(bytes: Uint8Array): Uint8Array {
   const n = bytes.length;
-  return concat(new Uint8Array([0xdb, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]), bytes);
+  return concat(
+    new Uint8Array([0xdb, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]),
+    bytes,
+  );
 }
 
 /** float64 (msgpack encode() would write NaN as float32/64 too, but be explicit). */
@@ -146,12 +160,17 @@ function deepValue(depth: number, asMap: boolean): unknown {
 }
 
 /** Where a field's value goes: a top-level option, or one inside a block. */
-function place(rng: Rng, attrs: Attrs): { path: string; top: string; type: CtyType; wrap: (v: unknown) => unknown } {
+function place(
+  rng: Rng,
+  attrs: Attrs,
+): { path: string; top: string; type: CtyType; wrap: (v: unknown) => unknown } {
   const top = rng.pick(Object.keys(attrs));
   const t = attrs[top]!;
   if (rng.next() < 0.4) {
     // Inside a block (object) or a block list (list of objects).
-    const inner = t.kind === "object" ? t : (t.kind === "list" && t.elem.kind === "object" ? t.elem : undefined);
+    const inner = t.kind === "object"
+      ? t
+      : (t.kind === "list" && t.elem.kind === "object" ? t.elem : undefined);
     if (inner && inner.kind === "object" && Object.keys(inner.attrs).length > 0) {
       const sub = rng.pick(Object.keys(inner.attrs));
       const path = t.kind === "object" ? `${top}.${sub}` : `${top}[0].${sub}`;
@@ -193,7 +212,14 @@ function makeCase(rng: Rng, attrs: Attrs, base: Record<string, unknown>): FuzzCa
       const obj: Record<string, unknown> = {};
       for (let i = 0; i < 1 + rng.int(5); i++) {
         const key = rng.next() < 0.5 ? rng.pick(Object.keys(attrs)) : rng.word();
-        obj[key] = rng.pick<unknown>([rng.word(), rng.int(99), null, [1, "x"], { y: [true] }, 1.25]);
+        obj[key] = rng.pick<unknown>([
+          rng.word(),
+          rng.int(99),
+          null,
+          [1, "x"],
+          { y: [true] },
+          1.25,
+        ]);
       }
       if (rng.next() < 0.5) obj[`zz_unknown_${rng.word()}`] = 1;
       return { kind: "random-structure", bytes: encode({ ...base, ...obj }) };
@@ -235,7 +261,9 @@ function makeCase(rng: Rng, attrs: Attrs, base: Record<string, unknown>): FuzzCa
         new Uint8Array([0x61, 0x00, 0xc0, 0xaf]), // NUL, overlong
       ]);
       const top = rng.pick(Object.keys(attrs));
-      const entries: Array<[Uint8Array, Uint8Array]> = Object.entries(base).map(([kk, v]) => [k(kk), encode(v)]);
+      const entries: Array<[Uint8Array, Uint8Array]> = Object.entries(base).map((
+        [kk, v],
+      ) => [k(kk), encode(v)]);
       if (rng.next() < 0.5) entries.push([k(top), rawStr(bad)]);
       else entries.push([rawStr(concat(enc.encode(top), bad)), encode("v")]);
       return { kind: `invalid-utf8 ${top}`, bytes: rawMap(entries) };
@@ -267,7 +295,10 @@ function makeCase(rng: Rng, attrs: Attrs, base: Record<string, unknown>): FuzzCa
       else {
         const sub = p.path.split(".").pop()!;
         const inner = rawMap([[k(sub), rawFloat64(x)]]);
-        entries.push([k(p.top), p.path.includes("[0]") ? concat(new Uint8Array([0x91]), inner) : inner]);
+        entries.push([
+          k(p.top),
+          p.path.includes("[0]") ? concat(new Uint8Array([0x91]), inner) : inner,
+        ]);
       }
       return { kind: `nan-inf ${p.path} ${x}`, bytes: rawMap(entries) };
     }
@@ -290,11 +321,28 @@ function makeCase(rng: Rng, attrs: Attrs, base: Record<string, unknown>): FuzzCa
         [0xc6, 0xff, 0xff, 0xff, 0xf0], // bin32
         [0xc9, 0x7f, 0xff, 0xff, 0xff, 0x05], // ext32
       ]);
-      return { kind: "lying-length", bytes: concat(new Uint8Array([0x81, 0xa5, ...enc.encode("image")]), new Uint8Array(hdr), rng.bytes(rng.int(8))) };
+      return {
+        kind: "lying-length",
+        bytes: concat(
+          new Uint8Array([0x81, 0xa5, ...enc.encode("image")]),
+          new Uint8Array(hdr),
+          rng.bytes(rng.int(8)),
+        ),
+      };
     }
     case 13: { // non-string keys and prototype keys
-      const key = rng.pick([encode(42), encode(null), encode(true), encode(new Uint8Array([1])), encode([1]), k("__proto__"), k("constructor")]);
-      const entries: Array<[Uint8Array, Uint8Array]> = Object.entries(base).map(([kk, v]) => [k(kk), encode(v)]);
+      const key = rng.pick([
+        encode(42),
+        encode(null),
+        encode(true),
+        encode(new Uint8Array([1])),
+        encode([1]),
+        k("__proto__"),
+        k("constructor"),
+      ]);
+      const entries: Array<[Uint8Array, Uint8Array]> = Object.entries(base).map((
+        [kk, v],
+      ) => [k(kk), encode(v)]);
       entries.push([key, encode({ polluted: true })]);
       return { kind: "odd-key", bytes: rawMap(entries) };
     }
@@ -323,20 +371,59 @@ function describe(c: FuzzCase, i: number): string {
   return `#${i} ${c.kind} (${c.bytes.length} bytes)`;
 }
 
-/** A rejection must be INVALID_ARGUMENT and name the field. */
-function checkRejection(c: FuzzCase, i: number, err: unknown, out: Outcome): void {
+/**
+ * The oracle: the same decoder run in this process. An input it rejects is
+ * malformed and must come back INVALID_ARGUMENT naming the field; an input it
+ * accepts is a well-typed config that Podman may still refuse (an image that
+ * does not exist, a 1 MB hostname): any clean error is fine there, but never
+ * INTERNAL/UNAVAILABLE/CANCELLED/DEADLINE_EXCEEDED, which mean a broken plugin.
+ */
+function localVerdict(bytes: Uint8Array, onPlugin: boolean): ConfigError | undefined {
+  try {
+    if (onPlugin) decodePluginConfig(bytes, { uid: 0 });
+    else decodeTaskConfig(bytes);
+    return undefined;
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw new Error(`the decoder threw a non-ConfigError: ${err}`);
+  }
+}
+
+const BROKEN_CODES = new Set([1, 4, 13, 14]);
+
+/** Checks a rejection against the oracle's verdict. */
+function checkRejection(
+  c: FuzzCase,
+  i: number,
+  err: unknown,
+  verdict: ConfigError | undefined,
+  out: Outcome,
+): void {
   const e = err as GrpcErr;
   out.rejected++;
-  const text = (e.details ?? e.message ?? "").slice(0, 300);
+  const details = e.details ?? e.message ?? "";
+  const text = details.slice(0, 300);
+  if (details.length > 8192) {
+    out.failures.push(`${describe(c, i)}: message is ${details.length} chars long`);
+  }
+  if (!verdict) {
+    if (e.code === undefined || BROKEN_CODES.has(e.code)) {
+      out.failures.push(`${describe(c, i)}: well-typed config failed with code ${e.code}: ${text}`);
+    }
+    return;
+  }
   if (e.code !== 3) {
     out.failures.push(`${describe(c, i)}: code ${e.code}, not INVALID_ARGUMENT: ${text}`);
     return;
   }
-  if (c.field && !(e.details ?? e.message).includes(c.field)) {
-    out.failures.push(`${describe(c, i)}: message does not name ${c.field}: ${text}`);
+  // The message escapes control characters and clips long paths: compare the printable prefix.
+  // deno-lint-ignore no-control-regex
+  const field = verdict.field.slice(0, 100).split(/[\u0000-\u001f\u007f]/)[0]!;
+  if (!details.includes(field.toWellFormed())) {
+    out.failures.push(`${describe(c, i)}: message does not name ${field}: ${text}`);
   }
-  if ((e.details ?? "").length > 8192) {
-    out.failures.push(`${describe(c, i)}: message is ${(e.details ?? "").length} chars long`);
+  if (c.field && !details.includes(c.field)) {
+    out.failures.push(`${describe(c, i)}: message does not name ${c.field}: ${text}`);
   }
 }
 
@@ -355,7 +442,8 @@ const opts = { ignore: NEEDS_PODMAN, sanitizeResources: false, sanitizeOps: fals
 
 Deno.test({
   ...opts,
-  name: `fuzz: ${TOTAL} malformed plugin and task configs through gRPC: no crash, INVALID_ARGUMENT naming the field`,
+  name:
+    `fuzz: ${TOTAL} malformed plugin and task configs through gRPC: no crash, INVALID_ARGUMENT naming the field`,
   fn: async () => {
     // deno-lint-ignore no-console
     console.log(`fuzz seed ${SEED} (NDP_FUZZ_SEED=${SEED} to reproduce)`);
@@ -366,7 +454,11 @@ Deno.test({
     const task: Outcome = { accepted: 0, rejected: 0, failures: [] };
     const startedIds: string[] = [];
     try {
-      const base = await h.task({ name: "fuzz", config: `image = "${TEST_IMAGE}"\ncommand = "true"`, logging: false });
+      const base = await h.task({
+        name: "fuzz",
+        config: `image = "${TEST_IMAGE}"\ncommand = "true"`,
+        logging: false,
+      });
       const marker = String(base.config.alloc_id);
       const pluginAttrs = attrsOf(impliedType(PLUGIN_CONFIG_SPEC));
       const taskAttrs = attrsOf(impliedType(TASK_CONFIG_SPEC));
@@ -377,13 +469,30 @@ Deno.test({
 
       for (let i = 0; i < TOTAL; i++) {
         const onPlugin = i < half;
-        const c = makeCase(rng, onPlugin ? pluginAttrs : taskAttrs, onPlugin ? pluginBase : taskBase);
+        const c = makeCase(
+          rng,
+          onPlugin ? pluginAttrs : taskAttrs,
+          onPlugin ? pluginBase : taskBase,
+        );
+        const verdict = localVerdict(c.bytes, onPlugin);
         if (onPlugin) {
           try {
-            await h.client.setConfigBytes(c.bytes, rng.next() < 0.2 ? null : undefined);
+            if (VERBOSE) {
+              Deno.stderr.writeSync(enc.encode(`${Date.now() - t0} ${describe(c, i)}\n`));
+            }
+            await h.client.unary(BASE, "SetConfig", {
+              msgpack_config: c.bytes,
+              plugin_api_version: "0.1.0",
+              ...(rng.next() < 0.2 ? {} : { nomad_config: defaultNomadConfig() }),
+            }, CALL_DEADLINE_MS);
             plugin.accepted++;
+            if (verdict) {
+              plugin.failures.push(
+                `${describe(c, i)}: malformed config accepted (${verdict.message.slice(0, 200)})`,
+              );
+            }
           } catch (err) {
-            checkRejection(c, i, err, plugin);
+            checkRejection(c, i, err, verdict, plugin);
           }
           if (i === half - 1) {
             // Back to a good plugin config for the task half.
@@ -391,14 +500,27 @@ Deno.test({
           }
         } else {
           const id = `${marker}/fuzz${i}/${SEED}`;
-          const tc: ProtoMessage = { ...base.config, id, name: `fuzz${i}`, msgpack_driver_config: c.bytes };
+          // A task name of its own (so one stuck container cannot block the next input).
+          const name = `fuzz${i}`;
+          for (const d of ["local", "secrets", "private", "tmp"]) {
+            Deno.mkdirSync(`${base.alloc.allocDir}/${name}/${d}`, { recursive: true });
+          }
+          const tc: ProtoMessage = { ...base.config, id, name, msgpack_driver_config: c.bytes };
           try {
-            await h.client.startTask(tc);
+            if (VERBOSE) {
+              Deno.stderr.writeSync(enc.encode(`${Date.now() - t0} ${describe(c, i)}\n`));
+            }
+            await h.client.unary(DRIVER, "StartTask", { task: tc }, CALL_DEADLINE_MS);
             task.accepted++;
+            if (verdict) {
+              task.failures.push(
+                `${describe(c, i)}: malformed config accepted (${verdict.message.slice(0, 200)})`,
+              );
+            }
             startedIds.push(id);
             await h.client.destroyTask(id, true).catch(() => {});
           } catch (err) {
-            checkRejection(c, i, err, task);
+            checkRejection(c, i, err, verdict, task);
           }
         }
         if ((i + 1) % 100 === 0) await assertAlive(h, `input ${i + 1} (${c.kind})`);
@@ -410,7 +532,13 @@ Deno.test({
           `rejected ${plugin.rejected}; StartTask accepted ${task.accepted}, rejected ${task.rejected}`,
       );
       const failures = [...plugin.failures, ...task.failures];
-      assert.deepEqual(failures.slice(0, 20), [], `${failures.length} bad rejections (seed ${SEED})`);
+      // deno-lint-ignore no-console
+      if (failures.length) console.log(failures.join("\n"));
+      assert.deepEqual(
+        failures.slice(0, 20),
+        [],
+        `${failures.length} bad rejections (seed ${SEED})`,
+      );
       assert.deepEqual(await containersWith(marker), [], "containers left behind");
     } finally {
       for (const id of startedIds) await h.client.destroyTask(id, true).catch(() => {});
@@ -425,36 +553,68 @@ Deno.test({
   fn: async () => {
     const h = await Harness.start();
     try {
-      const base = await h.task({ name: "proto", config: `image = "${TEST_IMAGE}"\ncommand = "true"`, logging: false });
+      const base = await h.task({
+        name: "proto",
+        config: `image = "${TEST_IMAGE}"\ncommand = "true"`,
+        logging: false,
+      });
       const marker = String(base.config.alloc_id);
       const good = base.config;
       const bad: Array<[string, ProtoMessage, RegExp]> = [
         ["missing id", { ...good, id: "" }, /id/],
         ["no task at all", {}, /id/],
         ["missing alloc dir", { ...good, id: `${marker}/a`, name: "a", alloc_dir: "" }, /alloc/i],
-        ["alloc dir that does not exist", { ...good, id: `${marker}/b`, name: "b", alloc_dir: "/nonexistent/ndp/alloc" }, /alloc/i],
+        ["alloc dir that does not exist", {
+          ...good,
+          id: `${marker}/b`,
+          name: "b",
+          alloc_dir: "/nonexistent/ndp/alloc",
+        }, /alloc/i],
         ["empty name", { ...good, id: `${marker}/c`, name: "" }, /name/],
         ["negative memory", {
           ...good,
           id: `${marker}/d`,
           name: "d",
-          resources: { allocated_resources: { memory: { memory_mb: -5 }, cpu: { cpu_shares: -1 } }, linux_resources: { memory_limit_bytes: -1, cpu_shares: -100 } },
+          resources: {
+            allocated_resources: { memory: { memory_mb: -5 }, cpu: { cpu_shares: -1 } },
+            linux_resources: { memory_limit_bytes: -1, cpu_shares: -100 },
+          },
         }, /memory|cpu/i],
         ["bogus cpuset", {
           ...good,
           id: `${marker}/e`,
           name: "e",
-          resources: { ...(good.resources as ProtoMessage), linux_resources: { cpuset_cpus: "not-a-cpuset,,;" } },
+          resources: {
+            ...(good.resources as ProtoMessage),
+            linux_resources: { cpuset_cpus: "not-a-cpuset,,;" },
+          },
         }, /cpuset/i],
         ["bogus port", {
           ...good,
           id: `${marker}/f`,
           name: "f",
-          resources: { ...(good.resources as ProtoMessage), ports: [{ label: "", value: 70000, to: -3 }] },
+          resources: {
+            ...(good.resources as ProtoMessage),
+            ports: [{ label: "", value: 70000, to: -3 }],
+          },
         }, /port/i],
-        ["stdout path is a directory", { ...good, id: `${marker}/g`, name: "g", stdout_path: "/tmp" }, /stdout_path|fifo/],
-        ["mount without paths", { ...good, id: `${marker}/h`, name: "h", mounts: [{}] }, /mount|path/i],
-        ["empty driver config", { ...good, id: `${marker}/i`, name: "i", msgpack_driver_config: new Uint8Array() }, /image/],
+        ["stdout path is a directory", {
+          ...good,
+          id: `${marker}/g`,
+          name: "g",
+          stdout_path: "/tmp",
+        }, /stdout_path|fifo/],
+        [
+          "mount without paths",
+          { ...good, id: `${marker}/h`, name: "h", mounts: [{}] },
+          /mount|path/i,
+        ],
+        ["empty driver config", {
+          ...good,
+          id: `${marker}/i`,
+          name: "i",
+          msgpack_driver_config: new Uint8Array(),
+        }, /image/],
       ];
       const results: string[] = [];
       for (const [what, tc, re] of bad) {
@@ -465,7 +625,10 @@ Deno.test({
         } catch (err) {
           const e = err as GrpcErr;
           results.push(`${what}: code ${e.code} ${e.details}`);
-          assert.ok(e.code !== undefined && e.code !== 13 && e.code !== 14, `${what}: ${e.message}`);
+          assert.ok(
+            e.code !== undefined && e.code !== 13 && e.code !== 14,
+            `${what}: ${e.message}`,
+          );
           if (e.code === 3) assert.match(e.details ?? "", re, what);
         }
         assert.equal(h.plugin.hasExited, false, `plugin died on: ${what}`);
@@ -475,24 +638,42 @@ Deno.test({
 
       const handles: Array<[string, ProtoMessage]> = [
         ["no handle", {}],
-        ["garbage driver_state", { version: 1, config: good, driver_state: crypto.getRandomValues(new Uint8Array(64)) }],
+        ["garbage driver_state", {
+          version: 1,
+          config: good,
+          driver_state: crypto.getRandomValues(new Uint8Array(64)),
+        }],
         ["empty driver_state", { version: 1, config: good, driver_state: new Uint8Array() }],
-        ["JSON of a wrong shape", { version: 1, config: good, driver_state: enc.encode(`[1,2,3]`) }],
-        ["future version", { version: 99, config: good, driver_state: enc.encode(`{"v":99,"containerId":"x"}`) }],
+        ["JSON of a wrong shape", {
+          version: 1,
+          config: good,
+          driver_state: enc.encode(`[1,2,3]`),
+        }],
+        ["future version", {
+          version: 99,
+          config: good,
+          driver_state: enc.encode(`{"v":99,"containerId":"x"}`),
+        }],
         ["unknown socket", {
           version: 1,
           config: { ...good, id: `${marker}/r1` },
-          driver_state: enc.encode(JSON.stringify({ v: 1, socket: "nosuchsocket", containerId: "abc" })),
+          driver_state: enc.encode(
+            JSON.stringify({ v: 1, socket: "nosuchsocket", containerId: "abc" }),
+          ),
         }],
         ["container that does not exist", {
           version: 1,
           config: { ...good, id: `${marker}/r2` },
-          driver_state: enc.encode(JSON.stringify({ v: 1, socket: "default", containerId: "0".repeat(64) })),
+          driver_state: enc.encode(
+            JSON.stringify({ v: 1, socket: "default", containerId: "0".repeat(64) }),
+          ),
         }],
         ["container id with path tricks", {
           version: 1,
           config: { ...good, id: `${marker}/r3` },
-          driver_state: enc.encode(JSON.stringify({ v: 1, socket: "default", containerId: "../../_ping?x=" })),
+          driver_state: enc.encode(
+            JSON.stringify({ v: 1, socket: "default", containerId: "../../_ping?x=" }),
+          ),
         }],
         ["huge driver_state", {
           version: 1,
@@ -512,8 +693,14 @@ Deno.test({
           recovered.push(what);
         } catch (err) {
           const e = err as GrpcErr;
-          assert.ok(e.code !== undefined && e.code !== 13 && e.code !== 14, `${what}: ${e.message}`);
-          assert.ok((e.details ?? "").length < 8192, `${what}: a ${e.details?.length} char message`);
+          assert.ok(
+            e.code !== undefined && e.code !== 13 && e.code !== 14,
+            `${what}: ${e.message}`,
+          );
+          assert.ok(
+            (e.details ?? "").length < 8192,
+            `${what}: a ${e.details?.length} char message`,
+          );
         }
         assert.equal(h.plugin.hasExited, false, `plugin died on RecoverTask: ${what}`);
       }

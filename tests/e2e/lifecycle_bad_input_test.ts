@@ -16,7 +16,11 @@ async function assertRejected(
   const t = await h.task(task);
   prepare?.(`${t.alloc.allocDir}/${task.name ?? "task"}`);
   await assertGrpcError(h.start(t), ...patterns);
-  assert.equal(await podman.containers.exists(nameOf(t)), false, `container ${nameOf(t)} left behind`);
+  assert.equal(
+    await podman.containers.exists(nameOf(t)),
+    false,
+    `container ${nameOf(t)} left behind`,
+  );
   const left = await podman.containers.list({
     all: true,
     filters: { label: [`io.nomad-driver-podman.alloc_id=${t.alloc.allocId}`] },
@@ -31,7 +35,10 @@ Deno.test({
   name: "bad input: config values (memory_swap, extra_hosts, security_opt, cpu_cfs_period)",
   fn: () =>
     withHarness(async (h) => {
-      await assertRejected(h, { config: shTask(LOOP, `memory_swap = "12x"`) }, [/memory_swap/, /12x/]);
+      await assertRejected(h, { config: shTask(LOOP, `memory_swap = "12x"`) }, [
+        /memory_swap/,
+        /12x/,
+      ]);
       await assertRejected(h, { config: shTask(LOOP, `extra_hosts = ["example.com"]`) }, [
         /extra_hosts/,
         /example\.com/,

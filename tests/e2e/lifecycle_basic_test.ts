@@ -31,7 +31,10 @@ Deno.test({
       assert.equal(exit.oomKilled, false);
       const raw = await inspectRaw(name);
       const finished = Date.parse(String((raw?.State as Record<string, unknown>).FinishedAt));
-      assert.ok(waitedAt - finished < 1000, `WaitTask answered ${waitedAt - finished} ms after the exit`);
+      assert.ok(
+        waitedAt - finished < 1000,
+        `WaitTask answered ${waitedAt - finished} ms after the exit`,
+      );
       await waitStdout(t, /^hello$/);
       await h.client.destroyTask(t.id, false);
       assert.equal(await containerExists(name), false);

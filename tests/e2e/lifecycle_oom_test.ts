@@ -29,7 +29,9 @@ Deno.test({
   name: "oom: a SIGKILL the driver sent (StopTask escalation) is not an OOM kill",
   fn: () =>
     withHarness(async (h) => {
-      const t = await h.task({ config: shTask("trap '' TERM; echo ready; while :; do sleep 0.1; done") });
+      const t = await h.task({
+        config: shTask("trap '' TERM; echo ready; while :; do sleep 0.1; done"),
+      });
       await h.start(t);
       await waitStdout(t, /^ready$/);
       const wait = waitTask(h, t.id);

@@ -17,7 +17,13 @@ Deno.test({
         { user: "www-data", env: { MY_VAR: "from-nomad" } },
       );
       assert.equal(r.exit.exitCode, 0);
-      assert.deepEqual(r.lines, ["myhost", "www-data", "/tmp", `alloc=${r.t.alloc.allocId}`, "custom=from-nomad"]);
+      assert.deepEqual(r.lines, [
+        "myhost",
+        "www-data",
+        "/tmp",
+        `alloc=${r.t.alloc.allocId}`,
+        "custom=from-nomad",
+      ]);
       const s = await startAndInspect(h, `labels = { "team" = "blue" }`, { name: "labelled" });
       const labels = s.cfg.Labels as Record<string, string>;
       assert.equal(labels.team, "blue");
@@ -50,14 +56,16 @@ Deno.test({
     withHarness(async (h) => {
       const list = await h.task({
         name: "ep-list",
-        config: `image = "localhost/ndp/busybox:latest"\nentrypoint = ["/bin/echo", "from-entrypoint"]\nargs = ["arg1"]`,
+        config:
+          `image = "localhost/ndp/busybox:latest"\nentrypoint = ["/bin/echo", "from-entrypoint"]\nargs = ["arg1"]`,
       });
       await h.start(list);
       assert.equal((await waitTask(h, list.id)).exitCode, 0);
       await waitStdout(list, /^from-entrypoint arg1$/);
       const str = await h.task({
         name: "ep-str",
-        config: `image = "localhost/ndp/busybox:latest"\nentrypoint = "/bin/echo"\ncommand = "cmd"\nargs = ["a", "b"]`,
+        config:
+          `image = "localhost/ndp/busybox:latest"\nentrypoint = "/bin/echo"\ncommand = "cmd"\nargs = ["a", "b"]`,
       });
       await h.start(str);
       assert.equal((await waitTask(h, str.id)).exitCode, 0);
@@ -72,9 +80,16 @@ Deno.test({
     withHarness(async (h) => {
       const tty = await runScript(h, "[ -t 1 ] && echo tty || echo notty", "tty = true");
       assert.ok(tty.lines.some((l) => /^tty$/.test(l)), tty.lines.join("|"));
-      const init = await runScript(h, "cat /proc/1/cmdline | tr '\\0' ' '; echo", "init = true", { name: "init" });
+      const init = await runScript(h, "cat /proc/1/cmdline | tr '\\0' ' '; echo", "init = true", {
+        name: "init",
+      });
       assert.match(init.lines[0] ?? "", /catatonit|init/);
-      const ro = await runScript(h, "touch /rootfile 2>/dev/null && echo writable || echo readonly; touch /alloc/x && echo alloc-ok", "readonly_rootfs = true", { name: "ro" });
+      const ro = await runScript(
+        h,
+        "touch /rootfile 2>/dev/null && echo writable || echo readonly; touch /alloc/x && echo alloc-ok",
+        "readonly_rootfs = true",
+        { name: "ro" },
+      );
       assert.deepEqual(ro.lines, ["readonly", "alloc-ok"]);
     }),
 });

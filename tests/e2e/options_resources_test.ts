@@ -39,7 +39,11 @@ Deno.test({
   name: "options: shm_size seen inside; cpu_hard_limit + cpu_cfs_period; pids_limit; ulimit",
   fn: () =>
     withHarness(async (h) => {
-      const shm = await runScript(h, "df -k /dev/shm | tail -1 | awk '{print $2}'", `shm_size = "70m"`);
+      const shm = await runScript(
+        h,
+        "df -k /dev/shm | tail -1 | awk '{print $2}'",
+        `shm_size = "70m"`,
+      );
       assert.equal(shm.lines[0], String(70 * 1024));
       const cpu = await startAndInspect(h, `cpu_hard_limit = true\ncpu_cfs_period = 50000`, {
         name: "cpu",

@@ -36,13 +36,23 @@ Deno.test({
     withHarness(async (h) => {
       const dev = await runScript(h, "ls -l /dev/net/tun | cut -c1", `devices = ["/dev/net/tun"]`);
       assert.deepEqual(dev.lines, ["c"]);
-      const sys = await runScript(h, "cat /proc/sys/net/core/somaxconn", `sysctl = { "net.core.somaxconn" = "1234" }`, {
-        name: "sysctl",
-      });
+      const sys = await runScript(
+        h,
+        "cat /proc/sys/net/core/somaxconn",
+        `sysctl = { "net.core.somaxconn" = "1234" }`,
+        {
+          name: "sysctl",
+        },
+      );
       assert.deepEqual(sys.lines, ["1234"]);
-      const nnp = await runScript(h, "grep NoNewPrivs /proc/self/status | awk '{print $2}'", `security_opt = ["no-new-privileges"]`, {
-        name: "nnp",
-      });
+      const nnp = await runScript(
+        h,
+        "grep NoNewPrivs /proc/self/status | awk '{print $2}'",
+        `security_opt = ["no-new-privileges"]`,
+        {
+          name: "nnp",
+        },
+      );
       assert.deepEqual(nnp.lines, ["1"]);
     }),
 });
@@ -52,7 +62,11 @@ Deno.test({
   name: "options: tmpfs, volumes (inside the alloc dir and, when enabled, outside)",
   fn: () =>
     withHarness(async (h) => {
-      const tmp = await runScript(h, "grep ' /scratch ' /proc/mounts | awk '{print $3}'", `tmpfs = ["/scratch:size=1m"]`);
+      const tmp = await runScript(
+        h,
+        "grep ' /scratch ' /proc/mounts | awk '{print $3}'",
+        `tmpfs = ["/scratch:size=1m"]`,
+      );
       assert.deepEqual(tmp.lines, ["tmpfs"]);
       const outside = Deno.makeTempDirSync({ prefix: "ndp-vol-" });
       try {

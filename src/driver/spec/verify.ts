@@ -129,7 +129,9 @@ function checkResources(
   c.equal("memory_reservation", mem?.reservation, hc.MemoryReservation);
   // Unlimited swap comes back rounded (and does not survive a double exactly): any huge value is fine.
   const hugeSwap = (v: number | undefined) => v !== undefined && v >= 2 ** 62;
-  if (!(hugeSwap(mem?.swap) && hugeSwap(hc.MemorySwap))) c.equal("memory_swap", mem?.swap, hc.MemorySwap);
+  if (!(hugeSwap(mem?.swap) && hugeSwap(hc.MemorySwap))) {
+    c.equal("memory_swap", mem?.swap, hc.MemorySwap);
+  }
   c.equal("memory_swappiness", mem?.swappiness, hc.MemorySwappiness);
   const cpu = spec.resource_limits?.cpu;
   c.equal("cpu_hard_limit", cpu?.quota, hc.CpuQuota);
