@@ -39,9 +39,10 @@ function clip(text: string): string {
  * invalid UTF-8 keys) escaped, and clipped.
  */
 function printable(field: string): string {
-  // deno-lint-ignore no-control-regex
-  const escaped = clip(field).replace(/[\u0000-\u001f\u007f]/g, (c) =>
-    `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  const escaped = clip(field).replace(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f\u007f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
   return escaped.toWellFormed();
 }

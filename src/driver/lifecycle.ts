@@ -30,6 +30,7 @@ import { ImageGc } from "./image_gc.ts";
 import { signalName, signalNumber } from "./signals.ts";
 import { TaskHandle } from "./task_handle.ts";
 import { startLogStreaming } from "../logs/mod.ts";
+import { checkFifoPath, DEV_NULL, FifoNoReaderError, FifoWriter } from "../logs/fifo.ts";
 import type { NomadTask } from "./task_request.ts";
 import { execInteractive, execOnce } from "./exec.ts";
 import { statsSourceFor, taskStats } from "../stats/mod.ts";
@@ -302,15 +303,27 @@ export class TaskLifecycle {
 
   /** Refuses a log fifo that is a symlink or a regular file (never follow it). */
   #checkLogPath(path: string, field: string): void {
-    if (!path || path === "/dev/null") return;
-    let info: Deno.FileInfo;
     try {
-      info = Deno.lstatSync(path);
+      checkFifoPath(path, field);
     } catch (err) {
-      throw new InvalidRequestError(field, `Cannot use the log fifo ${path}: ${message(err)}`);
+      throw new InvalidRequestError(field, message(err));
     }
-    if (info.isSymlink || !info.isFifo) {
-      throw new InvalidRequestError(field, `Refusing the log path ${path}: it is not a fifo`);
+  }
+
+  /**
+   * In nomad log mode conmon opens the fifo itself, and that open blocks until
+   * a reader exists, holding the container's lock: every later Podman call
+   * touching it hangs. So the fifo must have a reader (Nomad's logmon) before
+   * the container starts; a non-blocking open tells (ENXIO when nobody reads).
+   */
+  #hasLogReader(path: string, field: string): boolean {
+    if (!path || path === DEV_NULL) return true;
+    try {
+      FifoWriter.open(path, field).close();
+      return true;
+    } catch (err) {
+      if (err instanceof FifoNoReaderError) return false;
+      throw new InvalidRequestError(field, message(err));
     }
   }
 
@@ -330,8 +343,14 @@ export class TaskLifecycle {
     const plugin = this.#config;
     const logging = effectiveLogging(config, plugin);
     const logDisabled = plugin.disableLogCollection;
-    if (logging.driver === "nomad" && !logDisabled) {
-      this.#checkLogPath(task.stdoutPath, "stdout_path");
+    if (
+      logging.driver === "nomad" && !logDisabled &&
+      !this.#hasLogReader(task.stdoutPath, "stdout_path")
+    ) {
+      throw new RecoverableError(
+        `Nobody reads the log fifo ${task.stdoutPath} (stdout_path): Nomad's log collector is not running`,
+        { recoverable: true },
+      );
     }
     if (logging.driver === "journald" && !logDisabled) {
       this.#checkLogPath(task.stdoutPath, "stdout_path");
@@ -512,7 +531,17 @@ export class TaskLifecycle {
       client,
       state,
     });
-    const decision = recoveryDecision(inspect, this.#config.recoverStopped);
+    let decision = recoveryDecision(inspect, this.#config.recoverStopped);
+    if (
+      decision === "restart" && state.logDriver === "nomad" && !state.logCollectionDisabled &&
+      !this.#hasLogReader(task.stdoutPath, "stdout_path")
+    ) {
+      // Restarting would wedge Podman on the fifo open (see #hasLogReader).
+      this.#logger.warn("not restarting an exited container: its log fifo has no reader", {
+        task_id: task.id,
+      });
+      decision = "report-exited";
+    }
     this.#logger.info("recovering task", {
       task_id: task.id,
       container: state.containerId.slice(0, 12),

@@ -22,6 +22,7 @@ import type {
 import type { Logger } from "../log/logger.ts";
 import { InvalidRequestError } from "../driver/errors.ts";
 import { serveExecStreaming } from "./exec_streaming.ts";
+import { checkTaskRequest } from "./task_request_check.ts";
 
 type Call = grpc.ServerUnaryCall<ProtoMessage, ProtoMessage>;
 type Callback = grpc.sendUnaryData<ProtoMessage>;
@@ -211,7 +212,7 @@ export function driverService(
     StartTask: unary(logger, "StartTask", async (req) => {
       const tc = (req.task ?? {}) as ProtoMessage;
       const task = nomadTaskFromProto(tc);
-      if (!task.id) throw new InvalidRequestError("task.id", "StartTask needs task.id");
+      checkTaskRequest(task);
       const config = decodeTaskConfig(bytesOf(tc.msgpack_driver_config));
       const started = await driver.startTask(task, config);
       return {

@@ -202,7 +202,7 @@ const NEGATIVE: Record<string, unknown[]> = {
 
 /** Builds one malformed config for a spec, with `base` as the otherwise-valid part. */
 function makeCase(rng: Rng, attrs: Attrs, base: Record<string, unknown>): FuzzCase {
-  const withField = (path: string, value: unknown, wrap: (v: unknown) => unknown, top: string) =>
+  const withField = (_path: string, value: unknown, wrap: (v: unknown) => unknown, top: string) =>
     encode({ ...base, [top]: wrap(value) }, { ignoreUndefined: true, maxDepth: 2000 });
   const r = rng.int(15);
   switch (r) {
@@ -571,6 +571,11 @@ Deno.test({
           alloc_dir: "/nonexistent/ndp/alloc",
         }, /alloc/i],
         ["empty name", { ...good, id: `${marker}/c`, name: "" }, /name/],
+        [
+          "relative alloc dir",
+          { ...good, id: `${marker}/c2`, name: "c2", alloc_dir: "alloc/x" },
+          /alloc_dir/,
+        ],
         ["negative memory", {
           ...good,
           id: `${marker}/d`,

@@ -114,3 +114,29 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "recovery: StartTask with a log fifo nobody reads fails cleanly instead of wedging Podman",
+  ignore: NEEDS_PODMAN,
+  fn: async () => {
+    const h = await Harness.start();
+    try {
+      const t = await h.task({ config: `image = "${IMAGE}"\ncommand = "true"` });
+      await t.alloc.stdout!.close(); // the fifo stays, its reader is gone
+      const started = Date.now();
+      await assert.rejects(h.start(t), /Nobody reads the log fifo/);
+      assert.ok(Date.now() - started < 10_000);
+      // Podman still answers, and nothing was created.
+      const fp = h.client.fingerprint();
+      const first = await fp.waitFor(() => true, 10_000);
+      fp.cancel();
+      assert.equal(first.health, 2);
+      const ps = await new Deno.Command("bash", {
+        args: [`${REPO_ROOT}/scripts/test_env.sh`, "podman", "ps", "-a", "--format", "{{.Names}}"],
+      }).output();
+      assert.doesNotMatch(new TextDecoder().decode(ps.stdout), new RegExp(t.alloc.allocId));
+    } finally {
+      await h.close();
+    }
+  },
+});
