@@ -394,4 +394,12 @@ async function main(): Promise<number> {
   return stats.lost + stats.leaked + stats.linesLost > 0 ? 1 : 0;
 }
 
+// Interrupted: do not leave the plugin behind (it would outlive us, orphaned).
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(sig, () => {
+    current?.plugin.kill("SIGKILL");
+    Deno.exit(130);
+  });
+}
+
 Deno.exit(await main());

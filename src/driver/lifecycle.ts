@@ -314,15 +314,20 @@ export class TaskLifecycle {
    * In nomad log mode conmon opens the fifo itself, and that open blocks until
    * a reader exists, holding the container's lock: every later Podman call
    * touching it hangs. So the fifo must have a reader (Nomad's logmon) before
-   * the container starts; a non-blocking open tells (ENXIO when nobody reads).
+   * the container starts; a non-blocking open of the write end tells (ENXIO
+   * when nobody reads). That write end stays open until conmon holds its own
+   * (the caller releases it after start): closing it earlier would hand the
+   * reader an EOF, and logmon stops reading at EOF.
+   *
+   * @returns the held write end (release it after start), `undefined` for no fifo,
+   * `null` when nobody reads.
    */
-  #hasLogReader(path: string, field: string): boolean {
-    if (!path || path === DEV_NULL) return true;
+  #holdLogFifo(path: string, field: string): FifoWriter | undefined | null {
+    if (!path || path === DEV_NULL) return undefined;
     try {
-      FifoWriter.open(path, field).close();
-      return true;
+      return FifoWriter.open(path, field);
     } catch (err) {
-      if (err instanceof FifoNoReaderError) return false;
+      if (err instanceof FifoNoReaderError) return null;
       throw new InvalidRequestError(field, message(err));
     }
   }
@@ -339,19 +344,31 @@ export class TaskLifecycle {
   }
 
   async #start(task: NomadTask, config: TaskConfig): Promise<StartTaskResult> {
-    const { socket, client } = this.#socketFor(config.socket);
-    const plugin = this.#config;
-    const logging = effectiveLogging(config, plugin);
-    const logDisabled = plugin.disableLogCollection;
-    if (
-      logging.driver === "nomad" && !logDisabled &&
-      !this.#hasLogReader(task.stdoutPath, "stdout_path")
-    ) {
+    const logging = effectiveLogging(config, this.#config);
+    const held = logging.driver === "nomad" && !this.#config.disableLogCollection
+      ? this.#holdLogFifo(task.stdoutPath, "stdout_path")
+      : undefined;
+    if (held === null) {
       throw new RecoverableError(
         `Nobody reads the log fifo ${task.stdoutPath} (stdout_path): Nomad's log collector is not running`,
         { recoverable: true },
       );
     }
+    try {
+      return await this.#startWithLogs(task, config, logging);
+    } finally {
+      held?.close();
+    }
+  }
+
+  async #startWithLogs(
+    task: NomadTask,
+    config: TaskConfig,
+    logging: ReturnType<typeof effectiveLogging>,
+  ): Promise<StartTaskResult> {
+    const { socket, client } = this.#socketFor(config.socket);
+    const plugin = this.#config;
+    const logDisabled = plugin.disableLogCollection;
     if (logging.driver === "journald" && !logDisabled) {
       this.#checkLogPath(task.stdoutPath, "stdout_path");
       this.#checkLogPath(task.stderrPath, "stderr_path");
@@ -532,11 +549,12 @@ export class TaskLifecycle {
       state,
     });
     let decision = recoveryDecision(inspect, this.#config.recoverStopped);
-    if (
-      decision === "restart" && state.logDriver === "nomad" && !state.logCollectionDisabled &&
-      !this.#hasLogReader(task.stdoutPath, "stdout_path")
-    ) {
-      // Restarting would wedge Podman on the fifo open (see #hasLogReader).
+    const held = decision === "restart" && state.logDriver === "nomad" &&
+        !state.logCollectionDisabled
+      ? this.#holdLogFifo(task.stdoutPath, "stdout_path")
+      : undefined;
+    if (held === null) {
+      // Restarting would wedge Podman on the fifo open (see #holdLogFifo).
       this.#logger.warn("not restarting an exited container: its log fifo has no reader", {
         task_id: task.id,
       });
@@ -558,9 +576,13 @@ export class TaskLifecycle {
       case "restart": {
         this.#watcher(client).watch(state.containerId);
         const restartedAt = new Date();
-        await client.containers.start(state.containerId, {
-          signal: AbortSignal.timeout(this.#config.clientHttpTimeoutMs),
-        });
+        try {
+          await client.containers.start(state.containerId, {
+            signal: AbortSignal.timeout(this.#config.clientHttpTimeoutMs),
+          });
+        } finally {
+          held?.close();
+        }
         this.#tasks.set(task.id, handle);
         void this.#checkExit(client, state.containerId);
         void startLogStreaming(handle, task, this.#logger, restartedAt);
