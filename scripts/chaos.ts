@@ -17,7 +17,6 @@
 import { parseArgs } from "node:util";
 import {
   buildTask,
-  type BuiltTask,
   defaultPluginConfig,
   Harness,
   REPO_ROOT,

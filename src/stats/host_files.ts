@@ -21,7 +21,7 @@ export function parseGrepOutput(out: Uint8Array): Map<string, string> {
   const files = new Map<string, string[]>();
   let start = 0;
   while (start < out.length) {
-    let nul = out.indexOf(0, start);
+    const nul = out.indexOf(0, start);
     if (nul < 0) break;
     const path = decoder.decode(out.subarray(start, nul));
     let nl = out.indexOf(10, nul + 1);
