@@ -18,7 +18,8 @@ function mkfifo(path: string): void {
 /** A reader holding the fifo open (like logmon) in a child process. */
 function reader(path: string): Deno.ChildProcess {
   return new Deno.Command("sh", {
-    args: ["-c", `exec 3<"$1"; cat <&3`, "sh", path],
+    // `exec`: one process, so killing it really drops the read end.
+    args: ["-c", `exec cat "$1"`, "sh", path],
     stdout: "piped",
     stderr: "null",
   }).spawn();

@@ -50,6 +50,9 @@ export function podmanError(status: number, cause: string, message: string): Res
   return json({ cause, message, response: status }, status);
 }
 
+/** Held-open bodies still waiting; released when a fake server closes. */
+const heldOpen = new Set<() => void>();
+
 /** A chunked body that sends `chunks` and then either ends or breaks the connection. */
 export function streamed(
   chunks: string[],
@@ -68,8 +71,11 @@ export function streamed(
         return;
       }
       if (options.thenDrop) c.error(new Error("fake connection drop"));
-      else if (options.holdOpen) await new Promise<void>(() => {});
-      else c.close();
+      else if (options.holdOpen) {
+        // Until the client goes away or the fake closes (so close() never waits on it).
+        await new Promise<void>((r) => heldOpen.add(r));
+        c.close();
+      } else c.close();
     },
     cancel() {
       if (timer !== undefined) clearTimeout(timer);
@@ -105,7 +111,14 @@ export async function startFakePodman(handler: FakeHandler): Promise<FakePodman>
     requests,
     async close() {
       ac.abort();
-      await server.finished.catch(() => {});
+      for (const release of heldOpen) release();
+      heldOpen.clear();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        server.finished.catch(() => {}),
+        new Promise<void>((r) => timer = setTimeout(r, 2000)),
+      ]);
+      clearTimeout(timer);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
