@@ -72,6 +72,9 @@ Deno.test({
           assert.equal(byId.hc.NetworkMode, `container:${main.raw.Id}`);
         } finally {
           for (const t of sharing.reverse()) await h.client.destroyTask(t.id, true);
+          // Before the harness removes the alloc dir: a reader still waiting in
+          // open() on a deleted fifo could never be woken.
+          for (const r of readers.splice(0)) await r.close();
         }
       });
     } finally {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import fs from "node:fs";
 
 /** Reads a fifo until EOF (all writers closed), like logmon. */
 export class FifoReader {
@@ -64,17 +65,22 @@ export class FifoReader {
   async close(): Promise<void> {
     this.#closed = true;
     if (!this.#file) {
-      // Unblock our own pending open by opening the write end briefly.
+      // Unblock our own pending open by opening the write end briefly, without
+      // blocking: if our open is no longer pending (ENXIO), nothing waits.
       try {
-        const w = await Deno.open(this.path, { write: true });
-        w.close();
+        fs.closeSync(fs.openSync(this.path, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
       } catch { /* ignore */ }
     } else {
       try {
         this.#file.close();
       } catch { /* already */ }
     }
-    await this.done.catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.done.catch(() => {}),
+      new Promise<void>((r) => timer = setTimeout(r, 2000)),
+    ]);
+    clearTimeout(timer);
   }
 }
 
