@@ -84,5 +84,12 @@ if [[ -d /run/systemd/system ]] && systemctl is-enabled -q docker-registry 2>/de
   systemctl disable --now docker-registry >/dev/null 2>&1 || true
   say "disabled the docker-registry system service (test_env.sh runs its own on :5000)"
 fi
+# `userns = "auto"` takes host IDs from the subordinate ranges of the user "containers".
+for f in /etc/subuid /etc/subgid; do
+  if ! grep -q '^containers:' "$f" 2>/dev/null; then
+    echo "containers:2147483647:2147483648" >>"$f"
+    say "added subordinate IDs for user namespaces (containers) to $f"
+  fi
+done
 mkdir -p /var/lib/ndp-test /run/ndp-test
 say "done"

@@ -136,7 +136,7 @@ export class TaskLifecycle {
     this.#agent = options.agent;
     this.#logger = options.logger;
     this.#emit = options.emit;
-    this.#images = new ImageResolver();
+    this.#images = new ImageResolver({ logger: this.#logger.named("images") });
     this.#reconciler = new DanglingReconciler({
       config: () => this.#config.danglingContainers,
       removeExited: () => this.#config.gc.container,

@@ -124,3 +124,38 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "events: ten concurrent StartTasks of an image not yet present cause one pull",
+  ignore: NEEDS_PODMAN,
+  fn: async () => {
+    await untag(REGISTRY_IMAGE);
+    const h = await Harness.start();
+    try {
+      const tasks = await Promise.all(Array.from({ length: 10 }, (_, i) =>
+        h.task({
+          name: `t${i}`,
+          config: `
+            image = "${REGISTRY_IMAGE}"
+            command = "true"
+            auth {
+              username = "${REGISTRY_USER}"
+              password = "${REGISTRY_PASSWORD}"
+            }`,
+        })));
+      await Promise.all(tasks.map((t) => h.start(t)));
+      for (const t of tasks) {
+        const r = await h.client.waitTask(t.id, 30_000);
+        assert.equal((r.result as { exit_code: number }).exit_code, 0);
+      }
+      const pulls = h.plugin.stderrLines.filter((l) => {
+        const e = JSON.parse(l) as Record<string, unknown>;
+        return e["@message"] === "pulled image";
+      });
+      assert.equal(pulls.length, 1, pulls.join("\n"));
+    } finally {
+      await h.close();
+      await untag(REGISTRY_IMAGE);
+    }
+  },
+});
