@@ -4,14 +4,14 @@
  *
  * @module
  */
-import type { PluginConfig, SocketConfig, TaskConfig } from "../config/types.ts";
+import type { PluginConfig, TaskConfig } from "../config/types.ts";
 import type { Logger } from "../log/logger.ts";
 import { PodmanClient } from "../podman/client.ts";
 import { type Capabilities, capabilities } from "./about.ts";
 import { NotConfiguredError } from "./errors.ts";
 import { EventBus } from "./event_bus.ts";
 import { type FingerprintReport, fingerprintStream, type HostFacts } from "./fingerprint.ts";
-import { TaskLifecycle } from "./lifecycle.ts";
+import { type LifecycleSocket, TaskLifecycle } from "./lifecycle.ts";
 import type { NomadTask } from "./task_request.ts";
 import type {
   AgentConfig,
@@ -24,19 +24,13 @@ import type {
   TaskStatusView,
 } from "./types.ts";
 
-/** A configured Podman socket with its client. */
-export interface SocketClient {
-  socket: SocketConfig;
-  client: PodmanClient;
-}
-
 /** The Podman driver. */
 export class PodmanDriver {
   readonly #logger: Logger;
   readonly #events = new EventBus<TaskEvent>();
   #config: PluginConfig | undefined;
   #agent: AgentConfig | undefined;
-  #sockets: SocketClient[] = [];
+  #sockets: LifecycleSocket[] = [];
   #lifecycle: TaskLifecycle | undefined;
 
   constructor(logger: Logger) {
