@@ -67,22 +67,34 @@ export class Harness {
     return this.client.startTask(t.config);
   }
 
-  /** Reconnects a fresh client to the same socket (reattach). */
+  /**
+   * Connects a fresh client to the same socket (reattach). The old connection
+   * is dropped only after the plugin stops (see {@link close}), as when a
+   * Nomad agent dies: the kernel closes its socket, no HTTP/2 GOAWAY is sent.
+   */
   reconnect(): NomadClient {
-    this.client.close();
+    this.#retired.push(this.client);
     this.client = new NomadClient(this.plugin.socketPath);
     return this.client;
   }
 
-  /** Destroys every task (force), stops the plugin, removes alloc dirs. */
+  readonly #retired: NomadClient[] = [];
+
+  /**
+   * Destroys every task (force), stops the plugin, then closes the clients,
+   * and removes alloc dirs. Clients close after the plugin is gone, as Nomad's
+   * go-plugin client does (Shutdown, then close): Deno's http2 server can abort
+   * on a GOAWAY that arrives while it still serves (nghttp2 assertion in
+   * find_stream_on_goaway_func).
+   */
   async close(): Promise<void> {
     for (const t of this.tasks) {
       if (!this.plugin.hasExited) {
         await this.client.destroyTask(t.id, true).catch(() => {});
       }
     }
-    this.client.close();
     await this.plugin.stop();
+    for (const c of [...this.#retired.splice(0), this.client]) c.close();
     for (const t of this.tasks) await t.alloc.cleanup();
   }
 }
