@@ -6,7 +6,7 @@
 
 import type { Endpoint, Transport } from "./_transport.ts";
 import { decodeContainerInspect, decodeContainerListEntry, obj, str, strArr } from "./_decode.ts";
-import { PodmanResponseError } from "./errors.ts";
+import { PodmanApiError, PodmanResponseError } from "./errors.ts";
 import type { ContainerInspect, ContainerListEntry, CreateResult } from "./types.ts";
 
 const CREATE: Endpoint<"json"> = {
@@ -139,8 +139,28 @@ export class ContainersApi {
    * @throws {PodmanNotFoundError} when it does not exist.
    */
   async inspect(idOrName: string, options: SignalOptions = {}): Promise<ContainerInspect> {
-    const out = await this.#t.call(INSPECT, { params: { id: idOrName }, signal: options.signal });
-    return decodeContainerInspect(out.absent ? {} : out.body);
+    return decodeContainerInspect(await this.#inspectBody(idOrName, options));
+  }
+
+  /**
+   * GET …/json. Podman 4.3 answers 500 "read /proc/<pid>/cgroup: no such
+   * process" when the container exits during the inspect; that is retried.
+   */
+  async #inspectBody(idOrName: string, options: SignalOptions): Promise<unknown> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        const out = await this.#t.call(INSPECT, {
+          params: { id: idOrName },
+          signal: options.signal,
+        });
+        return out.absent ? {} : out.body;
+      } catch (err) {
+        const racing = err instanceof PodmanApiError && err.status === 500 &&
+          /no such process/.test(err.message);
+        if (!racing || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
   }
 
   /**
@@ -153,8 +173,7 @@ export class ContainersApi {
     idOrName: string,
     options: SignalOptions = {},
   ): Promise<Record<string, unknown>> {
-    const out = await this.#t.call(INSPECT, { params: { id: idOrName }, signal: options.signal });
-    return out.absent ? {} : obj(out.body);
+    return obj(await this.#inspectBody(idOrName, options));
   }
 
   /**
