@@ -4,7 +4,7 @@
 #   - the PRIVATE Podman API service on $NDP_PODMAN_SOCKET (own root/runroot/config),
 #   - docker-registry on 127.0.0.1:5000 (TLS + htpasswd auth) holding the test image,
 #   - the offline test image localhost/ndp/busybox:latest (+ archives).
-# Usage: scripts/test_env.sh start|stop|restart|status|env|leftovers|remove|clean|podman ARGS...
+# Usage: scripts/test_env.sh start|rootless|stop|restart|status|env|leftovers|remove|clean|podman ARGS...
 #   env     prints `export` lines for the test environment (eval "$(scripts/test_env.sh env)")
 #   leftovers  lists every container, pod and volume of the private store ("kind id ...")
 #   remove  removes the objects listed on stdin (lines as printed by leftovers)
@@ -20,6 +20,7 @@ PODMAN_PID_FILE="$NDP_RUN_DIR/podman-service.pid"
 PODMAN_STAMP_FILE="$NDP_RUN_DIR/podman-service.stamp"
 REGISTRY_PID_FILE="$NDP_RUN_DIR/registry.pid"
 JOURNALD_PID_FILE="$NDP_RUN_DIR/journald.pid"
+ROOTLESS_PID_FILE="$NDP_RUN_DIR/rootless-podman-service.pid"
 REGISTRY_CONFIG="$NDP_REGISTRY_DIR/config.yml"
 REGISTRY_HTPASSWD="$NDP_REGISTRY_DIR/htpasswd"
 REGISTRY_CERT="$NDP_REGISTRY_DIR/server.crt"
@@ -116,9 +117,10 @@ podman_ping() {
   curl -fsS -m 2 --unix-socket "$NDP_PODMAN_SOCKET" http://d/v4.0.0/libpod/_ping
 }
 
-# The service must be restarted when its configuration (or the repo it came from) changed.
+# The service must be restarted when its configuration changed.
+# Only the contents count: every worktree has its own copy of these files, and a stamp naming
+# the directory made each worktree's `start` restart the service the others were using.
 podman_stamp() {
-  printf '%s\n' "$NDP_PODMAN_CONF_DIR"
   cat "$CONTAINERS_CONF" "$CONTAINERS_STORAGE_CONF" "$CONTAINERS_REGISTRIES_CONF" | sha256sum
 }
 
