@@ -262,6 +262,7 @@ cmd_start() {
   done
   start_journald
   bash "$NDP_REPO_DIR/scripts/build_test_images.sh"
+  bash "$NDP_REPO_DIR/scripts/build_health_image.sh"
   start_podman
   start_registry
   push_test_image
@@ -303,7 +304,7 @@ cmd_status() {
 
 cmd_env() {
   local v
-  for v in NDP_PODMAN_SOCKET NDP_TEST_IMAGE NDP_TEST_IMAGE_OCI_ARCHIVE \
+  for v in NDP_PODMAN_SOCKET NDP_TEST_IMAGE NDP_TEST_HEALTH_IMAGE NDP_TEST_IMAGE_OCI_ARCHIVE \
     NDP_TEST_IMAGE_DOCKER_ARCHIVE NDP_REGISTRY NDP_REGISTRY_USER NDP_REGISTRY_PASSWORD \
     NDP_REGISTRY_IMAGE NDP_REGISTRY_CA CONTAINERS_CONF CONTAINERS_STORAGE_CONF \
     CONTAINERS_REGISTRIES_CONF; do

@@ -17,6 +17,7 @@ NDP_PODMAN_CONF_DIR="$NDP_REPO_DIR/scripts/podman"
 
 export NDP_PODMAN_SOCKET="$NDP_RUN_DIR/podman.sock"
 export NDP_TEST_IMAGE="localhost/ndp/busybox:latest"
+export NDP_TEST_HEALTH_IMAGE="localhost/ndp/busybox-health:latest"
 export NDP_TEST_IMAGE_OCI_ARCHIVE="$NDP_IMAGES_DIR/busybox-oci.tar"
 export NDP_TEST_IMAGE_DOCKER_ARCHIVE="$NDP_IMAGES_DIR/busybox-docker.tar"
 export NDP_REGISTRY="127.0.0.1:5000"

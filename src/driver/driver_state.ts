@@ -6,8 +6,11 @@
  */
 import type { DriverNetwork } from "./types.ts";
 
-/** Current driver-state format. */
-export const DRIVER_STATE_VERSION = 1;
+/**
+ * Current driver-state format. 1: first format; 2: adds `imageRef` (image GC
+ * of recovered tasks). Every older version still decodes.
+ */
+export const DRIVER_STATE_VERSION = 2;
 
 /** What we persist per task. */
 export interface DriverState {
@@ -16,6 +19,8 @@ export interface DriverState {
   containerId: string;
   containerName: string;
   imageId: string;
+  /** The task's `image` as written (GC removes this reference); `""` in v1 states. */
+  imageRef: string;
   /** Epoch ms the container started. */
   startedAtMs: number;
   network: DriverNetwork | undefined;
@@ -68,6 +73,7 @@ export function decodeDriverState(bytes: Uint8Array): DriverState {
     containerId,
     containerName: str(o, "containerName"),
     imageId: str(o, "imageId"),
+    imageRef: str(o, "imageRef"),
     startedAtMs: typeof o.startedAtMs === "number" ? o.startedAtMs : 0,
     network: net && typeof net === "object"
       ? {

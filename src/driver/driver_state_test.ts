@@ -6,6 +6,7 @@ const state: DriverState = {
   containerId: "abc123",
   containerName: "web-0000",
   imageId: "sha256:1",
+  imageRef: "localhost/ndp/busybox:latest",
   startedAtMs: 1_700_000_000_123,
   network: { portMap: { http: 8080 }, ip: "10.88.0.2", autoAdvertise: true },
   logDriver: "journald",
@@ -22,6 +23,16 @@ Deno.test("driver state of version 1 without later fields still decodes", () => 
   assert.equal(s.containerId, "x");
   assert.equal(s.socket, "default");
   assert.equal(s.logDriver, "nomad");
+  assert.equal(s.imageRef, "");
+});
+
+Deno.test("driver state version 2 carries the image reference (GC of recovered tasks)", () => {
+  const bytes = encodeDriverState(state);
+  const raw = JSON.parse(new TextDecoder().decode(bytes));
+  assert.equal(raw.v, 2);
+  assert.equal(raw.imageRef, "localhost/ndp/busybox:latest");
+  const v1 = new TextEncoder().encode(JSON.stringify({ ...raw, v: 1, imageRef: undefined }));
+  assert.equal(decodeDriverState(v1).imageId, "sha256:1");
 });
 
 Deno.test("driver state rejects garbage, unknown versions and a missing container", () => {

@@ -24,6 +24,15 @@ import {
   TaskNotFoundError,
 } from "./errors.ts";
 import { ExitWatcher } from "./exit_watcher.ts";
+import {
+  classifyContainer,
+  isAlive,
+  logLiveness,
+  type RecoveryDecision,
+  recoveryDecisionFor,
+  signalPreparation,
+} from "./container_state.ts";
+import { type ExitContext, exitResultFrom, isLocalSocket, OomMonitor } from "./oom.ts";
 import { ImageResolver } from "./images.ts";
 import { DanglingReconciler } from "./reconciler.ts";
 import { ImageGc } from "./image_gc.ts";
@@ -69,41 +78,12 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** What the driver knows about a container's death beyond Podman's inspect. */
-export interface ExitContext {
-  /** The driver itself sent SIGKILL (StopTask escalation, DestroyTask, SignalTask). */
-  killSent: boolean;
-  /** The container's memory limit in bytes (0: none). */
-  memoryLimitBytes: number;
-}
+export { type ExitContext, exitResultFrom };
 
 const SIGKILL_EXIT = 128 + 9;
 
-/**
- * Exit result of an exited container, from inspect.
- *
- * Podman only sets `State.OOMKilled` when conmon noticed the OOM kill, which
- * it does not on cgroup v1 hosts (Podman 4.3 + conmon 2.1 here). So a death by
- * SIGKILL (137) that the driver did not send, in a container with a memory
- * limit, is reported as an OOM kill too: the kernel's OOM killer is the only
- * other sender of SIGKILL in a container nobody stopped.
- */
-export function exitResultFrom(inspect: ContainerInspect, ctx?: ExitContext): ExitResult {
-  const code = inspect.state.exitCode;
-  const signal = code > 128 && code < 128 + 65 ? code - 128 : 0;
-  const inferred = ctx !== undefined && !inspect.state.oomKilled && code === SIGKILL_EXIT &&
-    !ctx.killSent && ctx.memoryLimitBytes > 0;
-  const oom = inspect.state.oomKilled || inferred;
-  const result: ExitResult = { exitCode: code, signal, oomKilled: oom };
-  if (inspect.state.oomKilled) result.err = "Podman container killed by OOM killer";
-  else if (inferred) {
-    result.err =
-      `Podman container killed by OOM killer: SIGKILL not sent by the driver, memory limit ${
-        Math.round(ctx.memoryLimitBytes / 1048576)
-      } MiB`;
-  } else if (inspect.state.error) result.err = inspect.state.error;
-  return result;
-}
+/** The journald streamer's view of a container, from the one classifier. */
+const liveness = (state: ContainerInspect["state"]) => logLiveness(classifyContainer(state));
 
 /** The container IP Nomad should advertise. */
 export function containerIp(inspect: ContainerInspect, preferredNetwork?: string): string {
@@ -129,6 +109,7 @@ export class TaskLifecycle {
   readonly #recovering = new Set<string>();
   readonly #reconciler: DanglingReconciler;
   readonly #imageGc: ImageGc;
+  readonly #oom = new OomMonitor();
 
   constructor(options: LifecycleOptions) {
     this.#config = options.config;
@@ -206,11 +187,12 @@ export class TaskLifecycle {
     if (!h || h.exitResult) return;
     try {
       const inspect = await client.containers.inspect(containerId);
-      if (inspect.state.running || inspect.state.status === "running") return;
-      if (inspect.state.status === "created" || inspect.state.status === "initialized") return;
+      // Paused counts as alive: WaitTask does not answer while the task is frozen.
+      if (isAlive(classifyContainer(inspect.state))) return;
       await this.#recordExitWithContext(h, inspect);
     } catch (err) {
       if (err instanceof PodmanNotFoundError) {
+        this.#oom.untrack(containerId);
         h.markExited({
           exitCode: 0,
           signal: 0,
@@ -227,8 +209,10 @@ export class TaskLifecycle {
     }
   }
 
-  /** Records an exit; for an unexplained SIGKILL, looks up the memory limit first (OOM inference). */
+  /** Records an exit with the kernel's OOM counters and, for an unexplained SIGKILL, the memory limit. */
   async #recordExitWithContext(h: TaskHandle, inspect: ContainerInspect): Promise<void> {
+    if (h.exitResult) return;
+    h.oomEvidence = await this.#oom.evidence(h.containerId);
     if (inspect.state.exitCode === SIGKILL_EXIT && !h.killSent && !inspect.state.oomKilled) {
       try {
         const raw = await h.client.containers.inspectRaw(h.containerId);
@@ -249,6 +233,7 @@ export class TaskLifecycle {
     const result = exitResultFrom(inspect, {
       killSent: h.killSent,
       memoryLimitBytes: h.memoryLimitBytes,
+      oom: h.oomEvidence,
     });
     h.markExited(result, inspect.state.finishedAt?.getTime() || Date.now());
     this.#watcher(h.client).unwatch(h.containerId);
@@ -411,6 +396,7 @@ export class TaskLifecycle {
         containerId: created.id,
         containerName: name,
         imageId,
+        imageRef: config.image,
         startedAtMs: 0,
         network: undefined,
         logDriver: logging.driver,
@@ -436,6 +422,7 @@ export class TaskLifecycle {
         );
       }
       const inspect = await client.containers.inspect(created.id);
+      if (handle.memoryLimitBytes > 0) await this.#trackOom(handle, inspect, host.cgroupVersion);
       handle.state.startedAtMs = inspect.state.startedAt?.getTime() || Date.now();
       handle.state.network = this.#driverNetwork(task, config, inspect, network);
       this.#tasks.set(task.id, handle);
@@ -444,6 +431,7 @@ export class TaskLifecycle {
       else void this.#checkExit(client, created.id);
     } catch (err) {
       this.#watcher(client).unwatch(created.id);
+      this.#oom.untrack(created.id);
       await client.containers.remove(created.id, { force: true, volumes: true }).catch((e) =>
         this.#logger.warn("cannot remove a container after a failed start", {
           container: created.id,
@@ -453,7 +441,7 @@ export class TaskLifecycle {
       throw err;
     }
     this.#imageGc.acquire(task.id, socket.name, imageId, config.image);
-    void startLogStreaming(handle, task, this.#logger);
+    void startLogStreaming(handle, task, this.#logger, liveness);
     this.#logger.info("task started", {
       task_id: task.id,
       container: handle.containerId.slice(0, 12),
@@ -461,6 +449,12 @@ export class TaskLifecycle {
       image: imageId.slice(0, 19),
     });
     return { driverState: encodeDriverState(handle.state), network: handle.state.network };
+  }
+
+  /** Starts sampling the kernel's OOM counters of a running container on this host. */
+  async #trackOom(h: TaskHandle, inspect: ContainerInspect, cgroupVersion: 1 | 2): Promise<void> {
+    if (!isLocalSocket(h.client.socketPath) || !isAlive(classifyContainer(inspect.state))) return;
+    await this.#oom.track(h.containerId, inspect.state.pid, cgroupVersion === 2);
   }
 
   /** A stopped leftover with our name is removed; a running one too (it is not ours to adopt blindly). */
@@ -511,7 +505,7 @@ export class TaskLifecycle {
     try {
       await this.#recover(task, stored);
       const h = this.#tasks.get(task.id);
-      if (h) this.#imageGc.acquire(task.id, h.state.socket, h.state.imageId);
+      if (h) this.#imageGc.acquire(task.id, h.state.socket, h.state.imageId, h.state.imageRef);
     } finally {
       this.#recovering.delete(task.id);
     }
@@ -548,7 +542,8 @@ export class TaskLifecycle {
       client,
       state,
     });
-    let decision = recoveryDecision(inspect, this.#config.recoverStopped);
+    const phase = classifyContainer(inspect.state);
+    let decision = recoveryDecisionFor(phase, this.#config.recoverStopped);
     const held = decision === "restart" && state.logDriver === "nomad" &&
         !state.logCollectionDisabled
       ? this.#holdLogFifo(task.stdoutPath, "stdout_path")
@@ -569,9 +564,10 @@ export class TaskLifecycle {
       case "adopt":
         this.#tasks.set(task.id, handle);
         this.#watcher(client).watch(state.containerId);
+        await this.#recoverOom(handle, inspect);
         // It may have exited between inspect and watch.
         void this.#checkExit(client, state.containerId);
-        void startLogStreaming(handle, task, this.#logger, new Date());
+        void startLogStreaming(handle, task, this.#logger, liveness, new Date());
         return;
       case "restart": {
         this.#watcher(client).watch(state.containerId);
@@ -585,9 +581,14 @@ export class TaskLifecycle {
         }
         this.#tasks.set(task.id, handle);
         void this.#checkExit(client, state.containerId);
-        void startLogStreaming(handle, task, this.#logger, restartedAt);
+        void startLogStreaming(handle, task, this.#logger, liveness, restartedAt);
         return;
       }
+      case "gone":
+        throw new RecoverableError(
+          `Cannot recover task ${task.id}: container ${state.containerId} is gone`,
+          { recoverable: false },
+        );
       case "report-exited":
         this.#tasks.set(task.id, handle);
         await this.#recordExitWithContext(handle, inspect);
@@ -597,6 +598,23 @@ export class TaskLifecycle {
           );
         }
         return;
+    }
+  }
+
+  /** OOM sampling of an adopted container (needs its memory limit and the host's cgroup version). */
+  async #recoverOom(h: TaskHandle, inspect: ContainerInspect): Promise<void> {
+    try {
+      const raw = await h.client.containers.inspectRaw(h.containerId);
+      const hc = raw.HostConfig as Record<string, unknown> | undefined;
+      h.memoryLimitBytes = typeof hc?.Memory === "number" ? hc.Memory : 0;
+      if (h.memoryLimitBytes <= 0) return;
+      const facts = await this.#hostFacts(h.client);
+      await this.#trackOom(h, inspect, facts.cgroupVersion);
+    } catch (err) {
+      this.#logger.debug("no OOM sampling for a recovered container", {
+        container: h.containerId.slice(0, 12),
+        error: message(err),
+      });
     }
   }
 
@@ -621,10 +639,30 @@ export class TaskLifecycle {
     if (!(await h.waitFor(KILL_GRACE_MS))) void this.#checkExit(h.client, h.containerId);
   }
 
-  /** Sends a signal; false when the container is not running any more. */
+  /**
+   * Sends a signal; false when the container is not running any more. A
+   * paused container is thawed first, so the task sees the signal (as on a
+   * running one).
+   */
   async #kill(h: TaskHandle, sig: string): Promise<boolean> {
     if (sig === "SIGKILL") h.killSent = true;
     try {
+      const prep = signalPreparation(
+        classifyContainer((await h.client.containers.inspect(h.containerId)).state),
+      );
+      if (prep === "already-dead") {
+        await this.#checkExit(h.client, h.containerId);
+        return false;
+      }
+      if (prep === "unpause-then-send") {
+        this.#logger.info("unpausing a paused container so that it gets the signal", {
+          task_id: h.taskId,
+          signal: sig,
+        });
+        await h.client.containers.unpause(h.containerId).catch((err) => {
+          if (!(err instanceof PodmanConflictError)) throw err;
+        });
+      }
       await h.client.containers.kill(h.containerId, sig);
       return true;
     } catch (err) {
@@ -653,6 +691,7 @@ export class TaskLifecycle {
       await h.client.containers.remove(h.containerId, { force: true, volumes: true });
     }
     this.#watcher(h.client).unwatch(h.containerId);
+    this.#oom.untrack(h.containerId);
     h.lifetime.abort();
     this.#tasks.delete(taskId);
     this.#imageGc.release(taskId);
@@ -711,6 +750,7 @@ export class TaskLifecycle {
 
   /** Stops background work; containers keep running. */
   async shutdown(): Promise<void> {
+    this.#oom.stop();
     await Promise.all([this.#reconciler.stop(), this.#imageGc.stop()]);
     await Promise.all([...this.#watchers.values()].map((w) => w.stop()));
   }
@@ -725,17 +765,14 @@ export class TaskLifecycle {
   }
 }
 
-/** What RecoverTask does with a container in a given state. */
-export type RecoveryDecision = "adopt" | "restart" | "report-exited";
+export type { RecoveryDecision };
 
-/** The recovery decision table (running → adopt; exited → restart or report). */
+/** The recovery decision of an inspected container (see {@link recoveryDecisionFor}). */
 export function recoveryDecision(
   inspect: ContainerInspect,
   recoverStopped: boolean,
 ): RecoveryDecision {
-  const s = inspect.state;
-  if (s.running || s.status === "running" || s.status === "paused") return "adopt";
-  return recoverStopped ? "restart" : "report-exited";
+  return recoveryDecisionFor(classifyContainer(inspect.state), recoverStopped);
 }
 
 /** Re-exported for the state round-trip tests. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { ContainerInspect } from "../podman/types.ts";
 import { exitResultFrom, recoveryDecision } from "./lifecycle.ts";
+import type { OomEvidence } from "./oom.ts";
 
 function inspect(state: Partial<ContainerInspect["state"]>): ContainerInspect {
   return {
@@ -21,6 +22,8 @@ function inspect(state: Partial<ContainerInspect["state"]>): ContainerInspect {
       finishedAt: undefined,
       ...state,
     },
+    health: { status: "", failingStreak: 0, runs: 0, lastOutput: "", lastExitCode: -1 },
+    healthcheckTest: [],
     config: {
       entrypoint: [],
       cmd: [],
@@ -51,15 +54,57 @@ Deno.test("exit result: code, signal from 128+n, Podman's OOM flag", () => {
   assert.match(oom.err ?? "", /OOM killer/);
 });
 
-Deno.test("exit result: an unexplained SIGKILL under a memory limit is an OOM kill", () => {
+Deno.test("exit result: a SIGKILL under a memory limit is an OOM kill only by the kernel's counters", () => {
   const i = inspect({ exitCode: 137 });
-  const inferred = exitResultFrom(i, { killSent: false, memoryLimitBytes: 16 << 20 });
-  assert.equal(inferred.oomKilled, true);
-  assert.match(inferred.err ?? "", /OOM killer.*16 MiB/);
-  assert.equal(exitResultFrom(i, { killSent: true, memoryLimitBytes: 16 << 20 }).oomKilled, false);
-  assert.equal(exitResultFrom(i, { killSent: false, memoryLimitBytes: 0 }).oomKilled, false);
+  const limit = 16 << 20;
+  const ev = (e: Partial<OomEvidence>): OomEvidence => ({
+    podmanReliable: false,
+    cgroupKills: 0,
+    hostKillsRose: false,
+    ...e,
+  });
+  // No evidence at all (remote Podman): an outside SIGKILL is just signal 9.
+  assert.equal(exitResultFrom(i, { killSent: false, memoryLimitBytes: limit }).oomKilled, false);
+  // The container's cgroup counted a kill.
+  const counted = exitResultFrom(i, {
+    killSent: false,
+    memoryLimitBytes: limit,
+    oom: ev({ cgroupKills: 1 }),
+  });
+  assert.equal(counted.oomKilled, true);
+  assert.match(counted.err ?? "", /OOM killer.*cgroup counted 1 OOM kill.*16 MiB/);
+  // The cgroup was gone, but the host counted a kill as it died.
+  const host = exitResultFrom(i, {
+    killSent: false,
+    memoryLimitBytes: limit,
+    oom: ev({ cgroupKills: 0, hostKillsRose: true }),
+  });
+  assert.equal(host.oomKilled, true);
+  assert.match(host.err ?? "", /OOM killer/);
+  // The host killed nobody: an outside SIGKILL.
+  const outside = exitResultFrom(i, { killSent: false, memoryLimitBytes: limit, oom: ev({}) });
+  assert.deepEqual(outside, { exitCode: 137, signal: 9, oomKilled: false });
+  // Our own SIGKILL, no limit, another exit code, or a reliable Podman saying no: not OOM.
+  const rose = ev({ hostKillsRose: true });
   assert.equal(
-    exitResultFrom(inspect({ exitCode: 143 }), { killSent: false, memoryLimitBytes: 1 }).oomKilled,
+    exitResultFrom(i, { killSent: true, memoryLimitBytes: limit, oom: rose }).oomKilled,
+    false,
+  );
+  assert.equal(
+    exitResultFrom(i, { killSent: false, memoryLimitBytes: 0, oom: rose }).oomKilled,
+    false,
+  );
+  assert.equal(
+    exitResultFrom(inspect({ exitCode: 143 }), { killSent: false, memoryLimitBytes: 1, oom: rose })
+      .oomKilled,
+    false,
+  );
+  assert.equal(
+    exitResultFrom(i, {
+      killSent: false,
+      memoryLimitBytes: limit,
+      oom: ev({ podmanReliable: true, hostKillsRose: true }),
+    }).oomKilled,
     false,
   );
 });
@@ -69,4 +114,6 @@ Deno.test("recovery decision table", () => {
   assert.equal(recoveryDecision(inspect({ status: "paused" }), false), "adopt");
   assert.equal(recoveryDecision(inspect({}), false), "report-exited");
   assert.equal(recoveryDecision(inspect({}), true), "restart");
+  // Podman 4.3 reports Running=false for a paused container: still adopted.
+  assert.equal(recoveryDecision(inspect({ status: "paused", paused: true }), true), "adopt");
 });

@@ -5,6 +5,7 @@
  */
 import type { PodmanClient } from "../podman/client.ts";
 import type { DriverState } from "./driver_state.ts";
+import type { OomEvidence } from "./oom.ts";
 import type { DriverNetwork, ExitResult, TaskState } from "./types.ts";
 
 /** A task's runtime record. */
@@ -21,6 +22,8 @@ export class TaskHandle {
   killSent = false;
   /** Memory limit of the container in bytes (0: unknown or none). */
   memoryLimitBytes = 0;
+  /** The kernel's OOM counters read when the exit was noticed. */
+  oomEvidence: OomEvidence | undefined;
   /** Aborted when the task is destroyed (ends its streams). */
   readonly lifetime = new AbortController();
   readonly #exited: Promise<ExitResult>;

@@ -43,6 +43,11 @@ export interface JournaldStreamOptions {
   fifoRetryMs?: number;
   /** Timeout of the inspect call that decides whether the container is still running. @default 10000 */
   inspectTimeoutMs?: number;
+  /**
+   * The driver's container-state classifier (one for the whole plugin): is
+   * the container still alive (keep following) or dead (drain and end)?
+   */
+  liveness: (state: ContainerState) => "running" | "exited" | "removed";
 }
 
 /** Why the streamer ended. */
@@ -100,9 +105,7 @@ export async function streamJournaldLogs(options: JournaldStreamOptions): Promis
       const { state } = await source.containers.inspect(containerId, {
         signal: AbortSignal.any([signal, AbortSignal.timeout(options.inspectTimeoutMs ?? 10_000)]),
       });
-      if (state.running || state.paused || state.status === "running") return "running";
-      if (state.status === "created" || state.status === "initialized") return "running";
-      return "exited";
+      return options.liveness(state);
     } catch (err) {
       if (err instanceof PodmanNotFoundError) return "removed";
       return "unknown";

@@ -4,6 +4,7 @@ import type { LogsOptions } from "../podman/logs.ts";
 import { PodmanConnectionError } from "../podman/errors.ts";
 import type { ContainerState, LogChunk } from "../podman/types.ts";
 import { type LogSource, streamJournaldLogs } from "./journald.ts";
+import { classifyContainer, logLiveness } from "../driver/container_state.ts";
 
 const enc = new TextEncoder();
 const quiet = new Logger("test", { sink: { write() {} } });
@@ -85,6 +86,7 @@ Deno.test("journald streamer: split streams, no added newline, resume without du
     const outText = new Response(out.stdout).text();
     const errText = new Response(err.stdout).text();
     const end = await streamJournaldLogs({
+      liveness: (st) => logLiveness(classifyContainer(st)),
       source,
       containerId: "c0ffee",
       stdoutPath: `${dir}/out`,
@@ -115,6 +117,7 @@ Deno.test("journald streamer: a symlink at the fifo path is refused; abort ends 
     Deno.symlinkSync(`${dir}/target`, `${dir}/out`);
     const { source } = fakeSource([], 0);
     const end = await streamJournaldLogs({
+      liveness: (st) => logLiveness(classifyContainer(st)),
       source,
       containerId: "c0ffee",
       stdoutPath: `${dir}/out`,
@@ -129,6 +132,7 @@ Deno.test("journald streamer: a symlink at the fifo path is refused; abort ends 
     const ctl = new AbortController();
     setTimeout(() => ctl.abort(), 100);
     const end2 = await streamJournaldLogs({
+      liveness: (st) => logLiveness(classifyContainer(st)),
       source,
       containerId: "c0ffee",
       stdoutPath: `${dir}/lonely`,

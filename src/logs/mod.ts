@@ -4,7 +4,12 @@
  * @module
  */
 import type { Logger } from "../log/logger.ts";
-import { type LogSource, type StreamEnd, streamJournaldLogs } from "./journald.ts";
+import {
+  type JournaldStreamOptions,
+  type LogSource,
+  type StreamEnd,
+  streamJournaldLogs,
+} from "./journald.ts";
 
 export {
   checkFifoPath,
@@ -46,6 +51,7 @@ export function startLogStreaming(
   handle: StreamableTask,
   task: { stdoutPath: string; stderrPath: string },
   logger: Logger,
+  liveness: JournaldStreamOptions["liveness"],
   since?: Date,
 ): Promise<StreamEnd> | undefined {
   if (handle.state.logDriver !== "journald" || handle.state.logCollectionDisabled) return undefined;
@@ -57,5 +63,6 @@ export function startLogStreaming(
     since,
     signal: handle.lifetime.signal,
     logger: logger.named("logs"),
+    liveness,
   });
 }

@@ -7,6 +7,7 @@
  */
 
 import type {
+  ContainerHealth,
   ContainerInspect,
   ContainerListEntry,
   ContainerNetwork,
@@ -146,6 +147,20 @@ function decodeNetwork(v: unknown): ContainerNetwork {
   };
 }
 
+/** Decodes `State.Health` or a healthcheck answer. */
+export function decodeHealth(v: unknown): ContainerHealth {
+  const h = obj(v);
+  const log = Array.isArray(h.Log) ? h.Log.map(obj) : [];
+  const last = log[log.length - 1];
+  return {
+    status: str(h.Status),
+    failingStreak: num(h.FailingStreak),
+    runs: log.length,
+    lastOutput: last ? str(last.Output) : "",
+    lastExitCode: last ? num(last.ExitCode) : -1,
+  };
+}
+
 /** Decodes a container inspect. */
 export function decodeContainerInspect(v: unknown): ContainerInspect {
   const c = obj(v);
@@ -171,6 +186,8 @@ export function decodeContainerInspect(v: unknown): ContainerInspect {
       startedAt: time(state.StartedAt),
       finishedAt: time(state.FinishedAt),
     },
+    health: decodeHealth(state.Health ?? state.Healthcheck),
+    healthcheckTest: strArr(obj(config.Healthcheck).Test),
     config: {
       entrypoint: entrypoint(config.Entrypoint),
       cmd: Array.isArray(config.Cmd) ? strArr(config.Cmd) : entrypoint(config.Cmd),

@@ -1,13 +1,26 @@
 /**
- * Container endpoints: create, start, wait, inspect, stop, kill, remove, list, exists.
+ * Container endpoints: create, start, wait, inspect, stop, kill, pause, unpause,
+ * healthcheck, remove, list, exists.
  *
  * @module
  */
 
 import type { Endpoint, Transport } from "./_transport.ts";
-import { decodeContainerInspect, decodeContainerListEntry, obj, str, strArr } from "./_decode.ts";
+import {
+  decodeContainerInspect,
+  decodeContainerListEntry,
+  decodeHealth,
+  obj,
+  str,
+  strArr,
+} from "./_decode.ts";
 import { PodmanApiError, PodmanResponseError } from "./errors.ts";
-import type { ContainerInspect, ContainerListEntry, CreateResult } from "./types.ts";
+import type {
+  ContainerHealth,
+  ContainerInspect,
+  ContainerListEntry,
+  CreateResult,
+} from "./types.ts";
 
 const CREATE: Endpoint<"json"> = {
   method: "POST",
@@ -52,6 +65,26 @@ const KILL: Endpoint<"none"> = {
   path: "/containers/{id}/kill",
   ok: [204],
   body: "none",
+};
+// 500 "container state improper" when not paused/running: a PodmanConflictError.
+const PAUSE: Endpoint<"none"> = {
+  method: "POST",
+  path: "/containers/{id}/pause",
+  ok: [204],
+  body: "none",
+};
+const UNPAUSE: Endpoint<"none"> = {
+  method: "POST",
+  path: "/containers/{id}/unpause",
+  ok: [204],
+  body: "none",
+};
+// Runs the container's healthcheck once and answers its result.
+const HEALTHCHECK: Endpoint<"json"> = {
+  method: "GET",
+  path: "/containers/{id}/healthcheck",
+  ok: [200],
+  body: "json",
 };
 const REMOVE: Endpoint<"none"> = {
   method: "DELETE",
@@ -198,6 +231,30 @@ export class ContainersApi {
    */
   async kill(id: string, signal: string, options: SignalOptions = {}): Promise<void> {
     await this.#t.call(KILL, { params: { id }, query: { signal }, signal: options.signal });
+  }
+
+  /**
+   * Freezes a container's processes.
+   *
+   * @throws {PodmanConflictError} when it is not running.
+   */
+  async pause(id: string, options: SignalOptions = {}): Promise<void> {
+    await this.#t.call(PAUSE, { params: { id }, signal: options.signal });
+  }
+
+  /**
+   * Thaws a paused container.
+   *
+   * @throws {PodmanConflictError} when it is not paused.
+   */
+  async unpause(id: string, options: SignalOptions = {}): Promise<void> {
+    await this.#t.call(UNPAUSE, { params: { id }, signal: options.signal });
+  }
+
+  /** Runs the container's healthcheck once (what a systemd timer would do) and returns the health. */
+  async runHealthcheck(id: string, options: SignalOptions = {}): Promise<ContainerHealth> {
+    const out = await this.#t.call(HEALTHCHECK, { params: { id }, signal: options.signal });
+    return decodeHealth(out.absent ? {} : out.body);
   }
 
   /**

@@ -63,6 +63,19 @@ export interface ContainerState {
   finishedAt: Date | undefined;
 }
 
+/** A container's health (`State.Health`, or the answer of a healthcheck run). */
+export interface ContainerHealth {
+  /** `starting`, `healthy`, `unhealthy`, or `""` when the container has no check. */
+  status: string;
+  failingStreak: number;
+  /** How many results Podman keeps in its log (0: no check has run yet). */
+  runs: number;
+  /** Output of the newest check, `""` when none. */
+  lastOutput: string;
+  /** Exit code of the newest check, -1 when none. */
+  lastExitCode: number;
+}
+
 /** One network attachment of a container. */
 export interface ContainerNetwork {
   ipAddress: string;
@@ -80,6 +93,10 @@ export interface ContainerInspect {
   imageName: string;
   created: Date | undefined;
   state: ContainerState;
+  /** `State.Health` (status `""` when the container has no healthcheck). */
+  health: ContainerHealth;
+  /** The healthcheck command of the container (`Config.Healthcheck.Test`), `[]` when none. */
+  healthcheckTest: string[];
   config: {
     /**
      * Podman 4 reports a space-joined string, Podman 5 an array; both become
