@@ -50,6 +50,8 @@ export const PLUGIN_CONFIG_SPEC: Spec = obj({
     obj({
       enabled: attrDefault("enabled", "bool", true),
       selinuxlabel: attr("selinuxlabel", "string"),
+      // Extension (operator control): host path prefixes a task `volumes` entry may use.
+      allowed_roots: attrDefault("allowed_roots", "list(string)", ["/"]),
     }),
     { enabled: true },
   ),
@@ -64,12 +66,16 @@ export const PLUGIN_CONFIG_SPEC: Spec = obj({
   ),
   recover_stopped: attrDefault("recover_stopped", "bool", false),
   extra_labels: attr("extra_labels", "list(string)"),
-  logging: block(
-    "logging",
-    obj({
-      driver: attr("driver", "string"),
-      options: attr("options", "list(map(string))"),
-    }),
+  // The reference's default: { driver = "nomad", options = {} } (inventory §1).
+  logging: defaulted(
+    block(
+      "logging",
+      obj({
+        driver: attrDefault("driver", "string", "nomad"),
+        options: attr("options", "list(map(string))"),
+      }),
+    ),
+    literal(`{driver = "nomad", options = []}`),
   ),
   networking: block(
     "networking",
@@ -87,6 +93,12 @@ export const PLUGIN_CONFIG_SPEC: Spec = obj({
       helper: attr("helper", "string"),
     }),
   ),
+  // Extensions (operator controls, permissive by default; see README "Operator controls").
+  allow_privileged: attrDefault("allow_privileged", "bool", true),
+  allow_caps: attrDefault("allow_caps", "list(string)", ["all"]),
+  allow_host_network: attrDefault("allow_host_network", "bool", true),
+  allow_devices: attrDefault("allow_devices", "list(string)", ["*"]),
+  allow_runtime_options: attrDefault("allow_runtime_options", "list(string)", ["all"]),
   // Extension: reconciler of containers we created that no task owns.
   dangling_containers: blockWithDefault(
     "dangling_containers",
@@ -141,7 +153,9 @@ export function decodePluginConfig(bytes: Uint8Array, opts: PluginConfigOptions)
     volumes: {
       enabled: volumes?.bool("enabled") ?? true,
       selinuxLabel: volumes?.str("selinuxlabel") ?? "",
+      allowedRoots: allowedRoots(volumes),
     },
+    policy: decodePolicy(f),
     gc: {
       container: gc?.bool("container") ?? true,
       image: gc?.bool("image") ?? false,
@@ -169,6 +183,56 @@ export function decodePluginConfig(bytes: Uint8Array, opts: PluginConfigOptions)
         dangling?.str("creation_grace") ?? "5m",
       ),
     },
+  };
+}
+
+function allowedRoots(volumes: Fields | undefined): string[] {
+  if (!volumes || volumes.raw("allowed_roots") === null) return ["/"];
+  const roots = volumes.strList("allowed_roots");
+  roots.forEach((r, i) => {
+    if (!r.startsWith("/")) {
+      throw new ConfigError(`volumes.allowed_roots[${i}]`, r, "must be an absolute host path");
+    }
+  });
+  return roots;
+}
+
+/** Weakening `security_opt` values an operator can allow (`allow_runtime_options`). */
+export const RUNTIME_OPTIONS = [
+  "seccomp=unconfined",
+  "apparmor=unconfined",
+  "label=disable",
+  "systempaths=unconfined",
+  "unmask=ALL",
+] as const;
+
+/** Capability names upper-cased without the `CAP_` prefix (`all` stays `all`). */
+export function normalizeCap(cap: string): string {
+  const c = cap.trim().toUpperCase().replace(/^CAP_/, "");
+  return c === "ALL" ? "all" : c;
+}
+
+function listOr(f: Fields, key: string, fallback: string[]): string[] {
+  return f.raw(key) === null ? fallback : f.strList(key);
+}
+
+function decodePolicy(f: Fields): PluginConfig["policy"] {
+  const runtime = listOr(f, "allow_runtime_options", ["all"]);
+  runtime.forEach((o, i) => {
+    if (o !== "all" && !(RUNTIME_OPTIONS as readonly string[]).includes(o)) {
+      throw new ConfigError(
+        `allow_runtime_options[${i}]`,
+        o,
+        `must be "all" or one of ${RUNTIME_OPTIONS.join(", ")}`,
+      );
+    }
+  });
+  return {
+    allowPrivileged: f.bool("allow_privileged") ?? true,
+    allowCaps: listOr(f, "allow_caps", ["all"]).map(normalizeCap),
+    allowHostNetwork: f.bool("allow_host_network") ?? true,
+    allowDevices: listOr(f, "allow_devices", ["*"]),
+    allowRuntimeOptions: runtime,
   };
 }
 

@@ -35,7 +35,14 @@ async function assertPluginError(hcl: string, field: string, value: unknown): Pr
 
 const DEFAULTS: PluginConfig = {
   sockets: [{ name: "default", socketPath: "unix:///run/podman/podman.sock" }],
-  volumes: { enabled: true, selinuxLabel: "" },
+  volumes: { enabled: true, selinuxLabel: "", allowedRoots: ["/"] },
+  policy: {
+    allowPrivileged: true,
+    allowCaps: ["all"],
+    allowHostNetwork: true,
+    allowDevices: ["*"],
+    allowRuntimeOptions: ["all"],
+  },
   gc: { container: true, image: false, imageDelayMs: 180_000 },
   recoverStopped: false,
   extraLabels: [],
@@ -64,7 +71,14 @@ Deno.test("plugin config: every option round-trips HCL → msgpack → PluginCon
         { name: "default", socketPath: "unix:///run/podman/podman.sock" },
         { name: "rootless", socketPath: "unix:///run/user/1000/podman/podman.sock" },
       ],
-      volumes: { enabled: false, selinuxLabel: "z" },
+      volumes: { enabled: false, selinuxLabel: "z", allowedRoots: ["/srv/data", "/opt/shared"] },
+      policy: {
+        allowPrivileged: false,
+        allowCaps: ["CHOWN", "NET_RAW"],
+        allowHostNetwork: false,
+        allowDevices: ["/dev/fuse", "/dev/nvidia*"],
+        allowRuntimeOptions: ["seccomp=unconfined"],
+      },
       gc: { container: false, image: true, imageDelayMs: 3_723_500 },
       recoverStopped: true,
       extraLabels: ["job_name", "task*"],
@@ -81,7 +95,7 @@ Deno.test("plugin config: every option round-trips HCL → msgpack → PluginCon
 
 Deno.test("plugin config: partial blocks keep inner defaults", async () => {
   const c = await plugin('volumes {\n selinuxlabel = "z"\n}\ngc {\n image = true\n}');
-  assert.deepEqual(c.volumes, { enabled: true, selinuxLabel: "z" });
+  assert.deepEqual(c.volumes, { enabled: true, selinuxLabel: "z", allowedRoots: ["/"] });
   assert.deepEqual(c.gc, { container: true, image: true, imageDelayMs: 180_000 });
   assert.deepEqual((await plugin("logging {}")).logging, { driver: "nomad", options: {} });
 });
@@ -162,12 +176,12 @@ Deno.test('plugin config: wrong type (recover_stopped = "maybe")', async () => {
 
 Deno.test("plugin config: unknown keys are rejected, naming the key", async () => {
   await assert.rejects(
-    encodeHclConfig("allow_privileged = true", PLUGIN_CONFIG_SPEC),
-    /allow_privileged/,
+    encodeHclConfig("allow_everything = true", PLUGIN_CONFIG_SPEC),
+    /allow_everything/,
   );
   assertConfigError(
-    () => decodePluginConfig(encode({ allow_privileged: true }), { uid: 0 }),
-    "allow_privileged",
+    () => decodePluginConfig(encode({ allow_everything: true }), { uid: 0 }),
+    "allow_everything",
     true,
   );
   assertConfigError(

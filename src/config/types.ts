@@ -24,11 +24,26 @@ export interface LoggingConfig {
   options: Record<string, string>;
 }
 
+/** Operator controls (`allow_*` plugin options); the defaults allow everything. */
+export interface PolicyConfig {
+  allowPrivileged: boolean;
+  /** Upper-case names without `CAP_`; `["all"]`: no restriction. */
+  allowCaps: string[];
+  allowHostNetwork: boolean;
+  /** Host device path globs (`*` matches anything, also `/`); `["*"]`: any device. */
+  allowDevices: string[];
+  /** Weakening `security_opt` values allowed; `["all"]`: all of them. */
+  allowRuntimeOptions: string[];
+}
+
 /** The agent-side `plugin "nomad-driver-podman" { config { ... } }` block. */
 export interface PluginConfig {
   /** Sockets, never empty after decoding: the default socket is filled in. */
   sockets: SocketConfig[];
-  volumes: { enabled: boolean; selinuxLabel: string };
+  /** `allowedRoots`: host path prefixes task `volumes` may use (`["/"]`: anywhere). */
+  volumes: { enabled: boolean; selinuxLabel: string; allowedRoots: string[] };
+  /** Operator controls over what tasks may ask for (permissive defaults). */
+  policy: PolicyConfig;
   gc: { container: boolean; image: boolean; imageDelayMs: number };
   recoverStopped: boolean;
   extraLabels: string[];

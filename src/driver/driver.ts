@@ -12,6 +12,7 @@ import { NotConfiguredError } from "./errors.ts";
 import { EventBus } from "./event_bus.ts";
 import { type FingerprintReport, fingerprintStream, type HostFacts } from "./fingerprint.ts";
 import { type LifecycleSocket, TaskLifecycle } from "./lifecycle.ts";
+import { policyAttributes } from "./policy.ts";
 import type { NomadTask } from "./task_request.ts";
 import type {
   AgentConfig,
@@ -115,6 +116,7 @@ export class PodmanDriver {
       probe: (socket, sig) => PodmanDriver.probe(byName.get(socket.name)!, sig),
       signal,
       probeTimeoutMs: Math.min(this.#config.clientHttpTimeoutMs, 4000),
+      extraAttributes: policyAttributes(this.#config),
     });
   }
 

@@ -133,6 +133,8 @@ export interface FingerprintStreamOptions {
   resendEveryMs?: number;
   /** Lets other parts (e.g. a broken events stream) ask for an early check. */
   wake?: { onWake(fn: () => void): () => void };
+  /** Attributes from the plugin config (operator controls), sent with every report. */
+  extraAttributes?: Record<string, AttributeValue>;
 }
 
 function sameReport(a: FingerprintReport, b: FingerprintReport): boolean {
@@ -155,6 +157,7 @@ export async function* fingerprintStream(
   let lastSentAt = 0;
   while (!signal.aborted) {
     const report = buildFingerprint(await probeAll(sockets, probe, probeTimeoutMs, signal));
+    Object.assign(report.attributes, options.extraAttributes ?? {});
     if (signal.aborted) return;
     const now = Date.now();
     if (!last || !sameReport(last, report) || now - lastSentAt >= resendEveryMs) {

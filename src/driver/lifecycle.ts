@@ -24,6 +24,7 @@ import {
   TaskNotFoundError,
 } from "./errors.ts";
 import { ExitWatcher } from "./exit_watcher.ts";
+import { checkPolicy } from "./policy.ts";
 import {
   classifyContainer,
   isAlive,
@@ -353,6 +354,8 @@ export class TaskLifecycle {
   ): Promise<StartTaskResult> {
     const { socket, client } = this.#socketFor(config.socket);
     const plugin = this.#config;
+    // Operator controls first: a forbidden request creates nothing (no pull, no container).
+    checkPolicy(task, config, plugin);
     const logDisabled = plugin.disableLogCollection;
     if (logging.driver === "journald" && !logDisabled) {
       this.#checkLogPath(task.stdoutPath, "stdout_path");

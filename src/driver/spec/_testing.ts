@@ -68,7 +68,14 @@ export function makeConfig(over: Partial<TaskConfig> = {}): TaskConfig {
 export function makePlugin(over: Partial<PluginConfig> = {}): PluginConfig {
   return {
     sockets: [{ name: "default", socketPath: "unix:///run/podman/podman.sock" }],
-    volumes: { enabled: true, selinuxLabel: "" },
+    volumes: { enabled: true, selinuxLabel: "", allowedRoots: ["/"] },
+    policy: {
+      allowPrivileged: true,
+      allowCaps: ["all"],
+      allowHostNetwork: true,
+      allowDevices: ["*"],
+      allowRuntimeOptions: ["all"],
+    },
     gc: { container: true, image: false, imageDelayMs: 0 },
     recoverStopped: false,
     extraLabels: [],

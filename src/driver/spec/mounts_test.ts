@@ -36,7 +36,7 @@ Deno.test("the task dirs are bound at the env's paths, with defaults", () => {
 });
 
 Deno.test("selinuxlabel is added to the task dirs and Nomad mounts unless privileged", () => {
-  const plugin = makePlugin({ volumes: { enabled: true, selinuxLabel: "z" } });
+  const plugin = makePlugin({ volumes: { enabled: true, selinuxLabel: "z", allowedRoots: ["/"] } });
   const withMount = makeTask({
     allocDir: ALLOC,
     mounts: [{
@@ -74,7 +74,7 @@ Deno.test("volumes: malformed entries are refused", () => {
 });
 
 Deno.test("volumes.enabled=false allows only paths inside the alloc dir", () => {
-  const plugin = makePlugin({ volumes: { enabled: false, selinuxLabel: "" } });
+  const plugin = makePlugin({ volumes: { enabled: false, selinuxLabel: "", allowedRoots: ["/"] } });
   const ok = ["data:/d", `${ALLOC}/alloc/x:/x`, "../../A1/alloc:/y", "local/../secrets:/z"];
   const mounts = buildMounts(task, makeConfig({ volumes: ok }), plugin, identity).mounts ?? [];
   assert.deepEqual(mounts.slice(3).map((m) => m.source), [
@@ -102,7 +102,9 @@ Deno.test("volumes.enabled=false refuses a symlink inside the alloc dir pointing
     Deno.symlinkSync(`${root}/outside`, `${alloc}/web/local/escape`);
     Deno.symlinkSync(`${alloc}/web/local`, `${alloc}/web/inside`);
     const t = makeTask({ allocDir: alloc, name: "web" });
-    const plugin = makePlugin({ volumes: { enabled: false, selinuxLabel: "" } });
+    const plugin = makePlugin({
+      volumes: { enabled: false, selinuxLabel: "", allowedRoots: ["/"] },
+    });
     for (const bad of ["local/escape:/e", "local/escape/not/yet/there:/e"]) {
       assertConfigError(
         () => buildMounts(t, makeConfig({ volumes: [bad] }), plugin),
