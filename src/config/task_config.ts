@@ -17,7 +17,7 @@ import { decodeWithSpec, type Plain } from "./cty_msgpack.ts";
 import { asString, Fields } from "./fields.ts";
 import { decodeLogging, DEFAULT_SOCKET_NAME } from "./plugin_config.ts";
 import { sizeField } from "./size.ts";
-import type { TaskAuth, TaskConfig } from "./types.ts";
+import type { HealthcheckConfig, TaskAuth, TaskConfig } from "./types.ts";
 import {
   checkExtraHost,
   checkSecurityOpt,
@@ -94,6 +94,18 @@ export const TASK_CONFIG_SPEC: Spec = obj({
   userns: attr("userns", "string"),
   shm_size: attr("shm_size", "string"),
   socket: attrDefault("socket", "string", DEFAULT_SOCKET_NAME),
+  // Extension (reference issue #342): turn off or override the image's HEALTHCHECK.
+  healthchecks: block(
+    "healthchecks",
+    obj({
+      disable: attr("disable", "bool"),
+      cmd: attr("cmd", "any"),
+      interval: attr("interval", "string"),
+      timeout: attr("timeout", "string"),
+      retries: attr("retries", "number"),
+      start_period: attr("start_period", "string"),
+    }),
+  ),
 });
 
 /** Options of {@link decodeTaskConfig}. */
@@ -228,7 +240,57 @@ export function decodeTaskConfig(bytes: Uint8Array, opts: TaskConfigOptions = {}
     userns,
     shmSize,
     socket: f.str("socket") || DEFAULT_SOCKET_NAME,
+    healthchecks: decodeHealthchecks(f.sub("healthchecks")),
   };
+}
+
+/** `healthchecks { disable, cmd, interval, timeout, retries, start_period }`. */
+function decodeHealthchecks(b: Fields | undefined): HealthcheckConfig | undefined {
+  if (!b) return undefined;
+  const dur = (key: string): number | undefined => {
+    const v = b.str(key);
+    return v === undefined ? undefined : durationField(b.at(key), v, { positive: true });
+  };
+  const cmd = b.raw("cmd");
+  let test: string[] | undefined;
+  if (typeof cmd === "string") {
+    if (cmd.trim() === "") throw new ConfigError(b.at("cmd"), cmd, "must not be empty");
+    test = ["CMD-SHELL", cmd];
+  } else if (Array.isArray(cmd)) {
+    const argv = cmd.map((e, i) => {
+      if (typeof e !== "string") {
+        throw new ConfigError(`${b.at("cmd")}[${i}]`, e, "expected a string");
+      }
+      return e;
+    });
+    if (argv.length === 0) throw new ConfigError(b.at("cmd"), cmd, "must not be empty");
+    test = ["CMD", ...argv];
+  } else if (cmd !== null) {
+    throw new ConfigError(
+      b.at("cmd"),
+      cmd,
+      "expected a string (shell) or a list of strings (exec)",
+    );
+  }
+  const disable = b.bool("disable") ?? false;
+  const out: HealthcheckConfig = {
+    disable,
+    test,
+    intervalMs: dur("interval"),
+    timeoutMs: dur("timeout"),
+    retries: b.intIn("retries", 1, 1_000_000),
+    startPeriodMs: b.str("start_period") === undefined
+      ? undefined
+      : durationField(b.at("start_period"), b.str("start_period")!),
+  };
+  if (disable && (test || out.intervalMs || out.timeoutMs || out.retries || out.startPeriodMs)) {
+    throw new ConfigError(
+      b.at("disable"),
+      true,
+      "cannot be combined with other healthchecks options",
+    );
+  }
+  return out;
 }
 
 function decodeAuth(b: Fields | undefined): TaskAuth | undefined {

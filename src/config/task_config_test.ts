@@ -78,6 +78,7 @@ const MINIMAL: TaskConfig = {
   userns: "",
   shmSize: undefined,
   socket: "default",
+  healthchecks: undefined,
 };
 
 Deno.test("task config: only image gives every default", async () => {
@@ -148,6 +149,14 @@ Deno.test("task config: every option round-trips HCL → msgpack → TaskConfig"
       userns: "keep-id:uid=1000,gid=1000",
       shmSize: 128 * 1024 ** 2,
       socket: "rootless",
+      healthchecks: {
+        disable: false,
+        test: ["CMD", "wget", "-q", "-O-", "http://localhost:8080/health"],
+        intervalMs: 15_000,
+        timeoutMs: 3_000,
+        retries: 4,
+        startPeriodMs: 0,
+      },
     } satisfies TaskConfig,
   );
 });
@@ -255,12 +264,36 @@ Deno.test("task config: accepted userns and security_opt forms", async () => {
   }
 });
 
+Deno.test("task config: healthchecks block: disable, shell or exec cmd, bad values named", async () => {
+  const d = async (hcl: string) =>
+    decodeTaskConfig(await encodeHclConfig(`image = "a"\n${hcl}`, TASK_CONFIG_SPEC));
+  assert.deepEqual((await d("healthchecks {\n disable = true\n}")).healthchecks, {
+    disable: true,
+    test: undefined,
+    intervalMs: undefined,
+    timeoutMs: undefined,
+    retries: undefined,
+    startPeriodMs: undefined,
+  });
+  assert.deepEqual((await d('healthchecks {\n cmd = "test -e /x"\n}')).healthchecks?.test, [
+    "CMD-SHELL",
+    "test -e /x",
+  ]);
+  assert.equal((await d("")).healthchecks, undefined);
+  await assert.rejects(d('healthchecks {\n interval = "soon"\n}'), /healthchecks\.interval/);
+  await assert.rejects(d("healthchecks {\n retries = 0\n}"), /healthchecks\.retries/);
+  await assert.rejects(
+    d('healthchecks {\n disable = true\n cmd = "true"\n}'),
+    /healthchecks\.disable.*cannot be combined/,
+  );
+});
+
 Deno.test("task config: type errors and unknown keys", async () => {
   // Nomad rejects these before us...
   await assert.rejects(encodeHclConfig('image = "a"\ntty = "maybe"', TASK_CONFIG_SPEC), /tty/);
   await assert.rejects(
-    encodeHclConfig('image = "a"\nhealthchecks = {}', TASK_CONFIG_SPEC),
-    /healthchecks/,
+    encodeHclConfig('image = "a"\nhealth_checks = {}', TASK_CONFIG_SPEC),
+    /health_checks/,
   );
   await assert.rejects(encodeHclConfig("tty = true", TASK_CONFIG_SPEC), /image.*required/);
   await assert.rejects(

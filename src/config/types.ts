@@ -124,4 +124,18 @@ export interface TaskConfig {
   shmSize: number | undefined;
   /** Name of a plugin `socket` block. */
   socket: string;
+  /** `healthchecks { }`; `undefined` keeps the image's HEALTHCHECK as it is. */
+  healthchecks: HealthcheckConfig | undefined;
+}
+
+/** The task's `healthchecks { }` block. */
+export interface HealthcheckConfig {
+  /** No healthcheck, whatever the image says. */
+  disable: boolean;
+  /** `["CMD-SHELL", cmd]` or `["CMD", ...argv]`; `undefined` keeps the image's command. */
+  test: string[] | undefined;
+  intervalMs: number | undefined;
+  timeoutMs: number | undefined;
+  retries: number | undefined;
+  startPeriodMs: number | undefined;
 }

@@ -52,6 +52,7 @@ class FakePodman implements ImageGcClient {
         architecture: "amd64",
         variant: "",
         repoTags: [...i.tags],
+        healthcheck: undefined,
       });
     },
     remove: (ref: string): Promise<boolean> => {

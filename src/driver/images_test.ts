@@ -45,7 +45,14 @@ class FakeImages implements ImagesClient {
   inspect(ref: string): Promise<ImageInspect> {
     const id = this.local.get(ref);
     if (id === undefined) return Promise.reject(notFound(ref));
-    return Promise.resolve({ id, os: "linux", architecture: "amd64", variant: "", repoTags: [] });
+    return Promise.resolve({
+      id,
+      os: "linux",
+      architecture: "amd64",
+      variant: "",
+      repoTags: [],
+      healthcheck: undefined,
+    });
   }
 
   async pull(ref: string, options: PullOptions = {}): Promise<string> {

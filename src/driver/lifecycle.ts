@@ -13,6 +13,7 @@ import {
   containerName,
   customNetworkToCheck,
   effectiveLogging,
+  needsImageHealthcheck,
   verifyContainer,
 } from "./spec/mod.ts";
 import type { HostFacts as SpecHostFacts } from "./spec/types.ts";
@@ -25,6 +26,7 @@ import {
 } from "./errors.ts";
 import { ExitWatcher } from "./exit_watcher.ts";
 import { checkPolicy } from "./policy.ts";
+import { hasHealthcheck, monitorHealth } from "./health.ts";
 import {
   classifyContainer,
   isAlive,
@@ -379,7 +381,10 @@ export class TaskLifecycle {
           annotations,
         ),
     });
-    const spec = buildContainerSpec({ task, config, plugin, host, imageId });
+    const imageHealthcheck = needsImageHealthcheck(config)
+      ? (await client.images.inspect(imageId)).healthcheck
+      : undefined;
+    const spec = buildContainerSpec({ task, config, plugin, host, imageId, imageHealthcheck });
     const network = customNetworkToCheck({ task, config, plugin, host, imageId });
     if (network && !(await client.networkExists(network))) {
       throw new InvalidRequestError(
@@ -407,6 +412,7 @@ export class TaskLifecycle {
       },
     });
     handle.memoryLimitBytes = spec.resource_limits?.memory?.limit ?? 0;
+    let inspectHealth: ContainerInspect["healthcheck"];
     try {
       for (const w of created.warnings) this.#event(handle, `Podman: ${w}`, {});
       this.#watcher(client).watch(created.id);
@@ -425,6 +431,7 @@ export class TaskLifecycle {
         );
       }
       const inspect = await client.containers.inspect(created.id);
+      inspectHealth = inspect.healthcheck;
       if (handle.memoryLimitBytes > 0) await this.#trackOom(handle, inspect, host.cgroupVersion);
       handle.state.startedAtMs = inspect.state.startedAt?.getTime() || Date.now();
       handle.state.network = this.#driverNetwork(task, config, inspect, network);
@@ -445,6 +452,7 @@ export class TaskLifecycle {
     }
     this.#imageGc.acquire(task.id, socket.name, imageId, config.image);
     void startLogStreaming(handle, task, this.#logger, liveness);
+    this.#watchHealth(handle, inspectHealth);
     this.#logger.info("task started", {
       task_id: task.id,
       container: handle.containerId.slice(0, 12),
@@ -458,6 +466,15 @@ export class TaskLifecycle {
   async #trackOom(h: TaskHandle, inspect: ContainerInspect, cgroupVersion: 1 | 2): Promise<void> {
     if (!isLocalSocket(h.client.socketPath) || !isAlive(classifyContainer(inspect.state))) return;
     await this.#oom.track(h.containerId, inspect.state.pid, cgroupVersion === 2);
+  }
+
+  /** Follows the health of a container that has a healthcheck (TaskEvents, InspectTask attributes). */
+  #watchHealth(h: TaskHandle, settings: ContainerInspect["healthcheck"]): void {
+    if (!settings || !hasHealthcheck(settings) || h.exitResult) return;
+    void monitorHealth(h, settings, {
+      logger: this.#logger.named("health"),
+      event: (msg, annotations) => this.#event(h, msg, annotations),
+    });
   }
 
   /** A stopped leftover with our name is removed; a running one too (it is not ours to adopt blindly). */
@@ -571,6 +588,7 @@ export class TaskLifecycle {
         // It may have exited between inspect and watch.
         void this.#checkExit(client, state.containerId);
         void startLogStreaming(handle, task, this.#logger, liveness, new Date());
+        this.#watchHealth(handle, inspect.healthcheck);
         return;
       case "restart": {
         this.#watcher(client).watch(state.containerId);
@@ -710,7 +728,11 @@ export class TaskLifecycle {
       startedAtMs: h.state.startedAtMs,
       completedAtMs: h.completedAtMs,
       exitResult: h.exitResult ?? { exitCode: 0, signal: 0, oomKilled: false },
-      attributes: { "container_id": h.containerId, "container_name": h.state.containerName },
+      attributes: {
+        ...h.attributes,
+        "container_id": h.containerId,
+        "container_name": h.state.containerName,
+      },
       network: h.network,
     });
   }

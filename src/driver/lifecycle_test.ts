@@ -23,7 +23,7 @@ function inspect(state: Partial<ContainerInspect["state"]>): ContainerInspect {
       ...state,
     },
     health: { status: "", failingStreak: 0, runs: 0, lastOutput: "", lastExitCode: -1 },
-    healthcheckTest: [],
+    healthcheck: undefined,
     config: {
       entrypoint: [],
       cmd: [],

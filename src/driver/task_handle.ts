@@ -24,6 +24,8 @@ export class TaskHandle {
   memoryLimitBytes = 0;
   /** The kernel's OOM counters read when the exit was noticed. */
   oomEvidence: OomEvidence | undefined;
+  /** Extra InspectTask driver attributes (e.g. the health status). */
+  readonly attributes: Record<string, string> = {};
   /** Aborted when the task is destroyed (ends its streams). */
   readonly lifetime = new AbortController();
   readonly #exited: Promise<ExitResult>;

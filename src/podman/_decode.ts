@@ -13,6 +13,7 @@ import type {
   ContainerNetwork,
   ContainerStats,
   ExecInspect,
+  HealthcheckSettings,
   ImageInspect,
   PodmanEvent,
   PullReport,
@@ -187,7 +188,7 @@ export function decodeContainerInspect(v: unknown): ContainerInspect {
       finishedAt: time(state.FinishedAt),
     },
     health: decodeHealth(state.Health ?? state.Healthcheck),
-    healthcheckTest: strArr(obj(config.Healthcheck).Test),
+    healthcheck: decodeHealthcheckSettings(config.Healthcheck),
     config: {
       entrypoint: entrypoint(config.Entrypoint),
       cmd: Array.isArray(config.Cmd) ? strArr(config.Cmd) : entrypoint(config.Cmd),
@@ -232,6 +233,21 @@ export function decodeImageInspect(v: unknown): ImageInspect {
     architecture: str(i.Architecture),
     variant: str(i.Variant),
     repoTags: strArr(i.RepoTags),
+    healthcheck: decodeHealthcheckSettings(i.HealthCheck ?? obj(i.Config).Healthcheck),
+  };
+}
+
+/** Decodes a `Healthcheck` definition; `undefined` when absent or without a command. */
+export function decodeHealthcheckSettings(v: unknown): HealthcheckSettings | undefined {
+  const h = obj(v);
+  const test = strArr(h.Test);
+  if (test.length === 0) return undefined;
+  return {
+    test,
+    intervalNs: num(h.Interval),
+    timeoutNs: num(h.Timeout),
+    startPeriodNs: num(h.StartPeriod),
+    retries: num(h.Retries),
   };
 }
 

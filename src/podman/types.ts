@@ -95,8 +95,8 @@ export interface ContainerInspect {
   state: ContainerState;
   /** `State.Health` (status `""` when the container has no healthcheck). */
   health: ContainerHealth;
-  /** The healthcheck command of the container (`Config.Healthcheck.Test`), `[]` when none. */
-  healthcheckTest: string[];
+  /** The container's healthcheck (`Config.Healthcheck`), `undefined` when none. */
+  healthcheck: HealthcheckSettings | undefined;
   config: {
     /**
      * Podman 4 reports a space-joined string, Podman 5 an array; both become
@@ -143,6 +143,17 @@ export interface ImageInspect {
   architecture: string;
   variant: string;
   repoTags: string[];
+  /** The image's HEALTHCHECK (Docker-format images only), `undefined` when none. */
+  healthcheck: HealthcheckSettings | undefined;
+}
+
+/** A healthcheck definition; durations in nanoseconds as Podman reports them (0: default). */
+export interface HealthcheckSettings {
+  test: string[];
+  intervalNs: number;
+  timeoutNs: number;
+  startPeriodNs: number;
+  retries: number;
 }
 
 /** One report of the image pull stream. */

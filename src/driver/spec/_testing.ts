@@ -60,6 +60,7 @@ export function makeConfig(over: Partial<TaskConfig> = {}): TaskConfig {
     userns: "",
     shmSize: undefined,
     socket: "default",
+    healthchecks: undefined,
     ...over,
   };
 }

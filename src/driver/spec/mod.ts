@@ -17,6 +17,7 @@
 import { buildDevices } from "./devices.ts";
 import { buildDns, buildExtraHosts } from "./dns.ts";
 import { buildEnv, buildLabels } from "./env_labels.ts";
+import { buildHealthcheck } from "./healthcheck.ts";
 import { buildIpc } from "./ipc.ts";
 import { buildLogging } from "./logging.ts";
 import { buildMounts } from "./mounts.ts";
@@ -32,6 +33,7 @@ export type * from "./types.ts";
 export { containerName, taskReference } from "./naming.ts";
 export { NOMAD_LABEL_PREFIX, OWNER_LABELS } from "./env_labels.ts";
 export { effectiveLogging } from "./logging.ts";
+export { isNoHealthcheck, needsImageHealthcheck } from "./healthcheck.ts";
 export { type InspectView, type VerificationProblem, verifyContainer } from "./verify.ts";
 
 /**
@@ -69,5 +71,6 @@ export function buildContainerSpec(input: SpecInput): SpecGenerator {
     publish ? { portmappings: ports.mappings } : {},
     buildDns(task, plugin),
     buildExtraHosts(config),
+    buildHealthcheck(config, input.imageHealthcheck),
   );
 }

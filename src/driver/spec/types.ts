@@ -146,6 +146,27 @@ export interface SpecGenerator {
   resource_limits?: ResourceLimits;
   r_limits?: Rlimit[];
   oom_score_adj?: number;
+  // ContainerHealthCheckConfig (durations in nanoseconds)
+  healthconfig?: HealthConfigSpec;
+}
+
+/** libpod's `healthconfig` (Docker's Schema2HealthConfig). */
+export interface HealthConfigSpec {
+  /** `["NONE"]` disables; `["CMD-SHELL", cmd]` or `["CMD", ...argv]`. */
+  Test: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  Retries?: number;
+}
+
+/** The image's HEALTHCHECK, in nanoseconds (0: Podman's default). */
+export interface ImageHealthcheck {
+  test: string[];
+  intervalNs: number;
+  timeoutNs: number;
+  startPeriodNs: number;
+  retries: number;
 }
 
 /** Facts about the Podman endpoint that change the spec (from fingerprinting). */
@@ -173,4 +194,6 @@ export interface SpecInput {
   imageId: string;
   /** Injectable for tests; defaults to `Deno.realPathSync`. */
   realPath?: RealPath;
+  /** The image's HEALTHCHECK, needed only when `healthchecks` adjusts it without `cmd`. */
+  imageHealthcheck?: ImageHealthcheck | undefined;
 }

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { isNoHealthcheck } from "./healthcheck.ts";
 import type { TaskConfig } from "../../config/types.ts";
 import type { SpecGenerator } from "./types.ts";
 
@@ -25,6 +26,7 @@ export interface InspectView {
     Hostname?: string;
     WorkingDir?: string;
     Labels?: Record<string, string> | null;
+    Healthcheck?: { Test?: string[] | null; Interval?: number; Retries?: number } | null;
   } | null;
   HostConfig?: {
     Memory?: number;
@@ -304,6 +306,24 @@ function checkProcess(c: Collector, spec: SpecGenerator, view: InspectView) {
   }
 }
 
+function checkHealthcheck(c: Collector, spec: SpecGenerator, view: InspectView) {
+  const want = spec.healthconfig;
+  if (!want) return;
+  const got = view.Config?.Healthcheck;
+  if (isNoHealthcheck(want.Test)) {
+    if (!isNoHealthcheck(got?.Test ?? undefined)) {
+      c.add("healthchecks.disable", ["NONE"], got?.Test);
+    }
+    return;
+  }
+  if (!got) return;
+  if (JSON.stringify(got.Test) !== JSON.stringify(want.Test)) {
+    c.add("healthchecks.cmd", want.Test, got.Test ?? null);
+  }
+  c.equal("healthchecks.interval", want.Interval, got.Interval);
+  c.equal("healthchecks.retries", want.Retries, got.Retries);
+}
+
 /**
  * Lists the settings of `spec` that the created container does not show.
  * An empty list means everything we can observe was applied. Pass `origin`
@@ -320,5 +340,6 @@ export function verifyContainer(
   checkStorage(c, spec, inspect);
   checkNamespaces(c, spec, inspect, origin);
   checkProcess(c, spec, inspect);
+  checkHealthcheck(c, spec, inspect);
   return c.problems;
 }
