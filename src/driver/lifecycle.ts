@@ -35,7 +35,14 @@ import {
   recoveryDecisionFor,
   signalPreparation,
 } from "./container_state.ts";
-import { type ExitContext, exitResultFrom, isLocalSocket, OomMonitor } from "./oom.ts";
+import {
+  type ExitContext,
+  exitResultFrom,
+  isLocalSocket,
+  memoryLimitOf,
+  type OomEvidence,
+  OomMonitor,
+} from "./oom.ts";
 import { ImageResolver } from "./images.ts";
 import { DanglingReconciler } from "./reconciler.ts";
 import { ImageGc } from "./image_gc.ts";
@@ -215,28 +222,20 @@ export class TaskLifecycle {
   /** Records an exit with the kernel's OOM counters and, for an unexplained SIGKILL, the memory limit. */
   async #recordExitWithContext(h: TaskHandle, inspect: ContainerInspect): Promise<void> {
     if (h.exitResult) return;
-    h.oomEvidence = await this.#oom.evidence(h.containerId);
-    if (inspect.state.exitCode === SIGKILL_EXIT && !h.killSent && !inspect.state.oomKilled) {
-      try {
-        const raw = await h.client.containers.inspectRaw(h.containerId);
-        const hc = raw.HostConfig as Record<string, unknown> | undefined;
-        const mem = typeof hc?.Memory === "number" ? hc.Memory : 0;
-        if (mem > 0) h.memoryLimitBytes = mem;
-      } catch (err) {
-        this.#logger.debug("cannot read the memory limit of an exited container", {
-          container: h.containerId,
-          error: message(err),
-        });
-      }
+    // Set synchronously: concurrent exit checks share the one final read.
+    h.oomEvidence ??= this.#oom.evidence(h.containerId);
+    const unexplained = inspect.state.exitCode === SIGKILL_EXIT && !h.killSent;
+    if (unexplained && !inspect.state.oomKilled && h.memoryLimitBytes <= 0) {
+      h.memoryLimitBytes = await memoryLimitOf(h.client.containers, h.containerId).catch(() => 0);
     }
-    this.#recordExit(h, inspect);
+    this.#recordExit(h, inspect, await h.oomEvidence);
   }
 
-  #recordExit(h: TaskHandle, inspect: ContainerInspect): void {
+  #recordExit(h: TaskHandle, inspect: ContainerInspect, oom: OomEvidence | undefined): void {
     const result = exitResultFrom(inspect, {
       killSent: h.killSent,
       memoryLimitBytes: h.memoryLimitBytes,
-      oom: h.oomEvidence,
+      oom,
     });
     h.markExited(result, inspect.state.finishedAt?.getTime() || Date.now());
     this.#watcher(h.client).unwatch(h.containerId);
@@ -625,9 +624,7 @@ export class TaskLifecycle {
   /** OOM sampling of an adopted container (needs its memory limit and the host's cgroup version). */
   async #recoverOom(h: TaskHandle, inspect: ContainerInspect): Promise<void> {
     try {
-      const raw = await h.client.containers.inspectRaw(h.containerId);
-      const hc = raw.HostConfig as Record<string, unknown> | undefined;
-      h.memoryLimitBytes = typeof hc?.Memory === "number" ? hc.Memory : 0;
+      h.memoryLimitBytes = await memoryLimitOf(h.client.containers, h.containerId);
       if (h.memoryLimitBytes <= 0) return;
       const facts = await this.#hostFacts(h.client);
       await this.#trackOom(h, inspect, facts.cgroupVersion);

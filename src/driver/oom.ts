@@ -229,6 +229,15 @@ export class OomMonitor {
   }
 }
 
+/** A container's memory limit in bytes (`HostConfig.Memory`; 0: none). */
+export async function memoryLimitOf(
+  containers: { inspectRaw(id: string): Promise<Record<string, unknown>> },
+  id: string,
+): Promise<number> {
+  const hc = (await containers.inspectRaw(id)).HostConfig as Record<string, unknown> | undefined;
+  return typeof hc?.Memory === "number" && hc.Memory > 0 ? hc.Memory : 0;
+}
+
 /** Whether a socket path names a Podman on this host (its cgroups are readable). */
 export function isLocalSocket(socketPath: string): boolean {
   return !/^(https?|tcp):\/\//.test(socketPath);

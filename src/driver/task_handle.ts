@@ -22,8 +22,8 @@ export class TaskHandle {
   killSent = false;
   /** Memory limit of the container in bytes (0: unknown or none). */
   memoryLimitBytes = 0;
-  /** The kernel's OOM counters read when the exit was noticed. */
-  oomEvidence: OomEvidence | undefined;
+  /** The kernel's OOM counters, read once when the exit was noticed. */
+  oomEvidence: Promise<OomEvidence | undefined> | undefined;
   /** Extra InspectTask driver attributes (e.g. the health status). */
   readonly attributes: Record<string, string> = {};
   /** Aborted when the task is destroyed (ends its streams). */
