@@ -25,6 +25,7 @@ Deno.mkdirSync(OUTSIDE, { recursive: true });
 Deno.writeTextFileSync(`${ALLOWED}/data/hello.txt`, "inside\n");
 // A symlink inside the allowed root that points outside it.
 Deno.symlinkSync(OUTSIDE, `${ALLOWED}/escape`);
+globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));
 
 const HARDENED = `
 allow_privileged      = false
