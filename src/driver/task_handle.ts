@@ -54,12 +54,16 @@ export class TaskHandle {
     return this.state.network;
   }
 
-  /** Records the exit once; later calls are ignored. */
+  /**
+   * Records the exit once; later calls are ignored. The completion time is never before the
+   * start: Podman 4.3 can report a FinishedAt a few ms before StartedAt for a container that
+   * exits at once (seen through Nomad-client tests, tests/nomad).
+   */
   markExited(result: ExitResult, completedAtMs = Date.now()): void {
     if (this.exitResult) return;
     this.exitResult = result;
     this.status = "exited";
-    this.completedAtMs = completedAtMs;
+    this.completedAtMs = Math.max(completedAtMs, this.state.startedAtMs);
     this.#resolveExit(result);
   }
 
