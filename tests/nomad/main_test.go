@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,13 +73,39 @@ func nomadConfig() *basepb.NomadConfig {
 	}}
 }
 
+// clientLog keeps what go-plugin logged on the client side (and passes it to stderr).
+type clientLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (c *clientLog) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.lines = append(c.lines, string(p))
+	c.mu.Unlock()
+	return os.Stderr.Write(p)
+}
+
+func (c *clientLog) contains(s string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, l := range c.lines {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+var agentLog = &clientLog{}
+
 func newLoader(dir string, cfg map[string]interface{}) *nomadclient.Loader {
 	return &nomadclient.Loader{
 		PluginDir:   dir,
 		Configs:     map[string]map[string]interface{}{"nomad-driver-podman": cfg},
 		NomadConfig: nomadConfig(),
 		Logger: hclog.New(&hclog.LoggerOptions{
-			Name: "client.driver_mgr", Level: hclog.Warn, Output: os.Stderr,
+			Name: "client.driver_mgr", Level: hclog.Warn, Output: agentLog,
 		}),
 	}
 }
@@ -88,6 +115,13 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	// The shared test service may be restarting (scripts/test_env.sh start): give it a moment.
+	for i := 0; i < 60; i++ {
+		if st, err := os.Stat(podmanSocket); err == nil && st.Mode()&os.ModeSocket != 0 {
+			break
+		}
+		time.Sleep(time.Second)
+	}
 	if st, err := os.Stat(podmanSocket); err != nil || st.Mode()&os.ModeSocket == 0 {
 		fmt.Fprintf(os.Stderr, "nomad suite: no Podman socket at %s (run scripts/test_env.sh start and eval its env)\n", podmanSocket)
 		return 1
@@ -130,7 +164,15 @@ func run(m *testing.M) int {
 		return 1
 	}
 	code := m.Run()
+	// Agent shutdown: go-plugin's Kill (GRPCController.Shutdown, 2 s, then SIGKILL). The plugin
+	// must exit on its own, with tasks and streams still open.
+	start = time.Now()
 	shared.Client.Kill()
+	fmt.Fprintf(os.Stderr, "nomad suite: plugin shut down in %s\n", time.Since(start).Round(time.Millisecond))
+	if agentLog.contains("plugin failed to exit gracefully") {
+		fmt.Fprintln(os.Stderr, "--- FAIL: agent shutdown: the plugin did not exit within 2 s of GRPCController.Shutdown")
+		return 1
+	}
 	return code
 }
 
@@ -191,9 +233,9 @@ func newTask(t *testing.T, config map[string]interface{}, o taskOpts) *task {
 				CpuShares: o.cpu, MemoryLimitBytes: o.memMB * 1024 * 1024, PercentTicks: float64(o.cpu) / 4000,
 			},
 		},
-		AllocDir:   alloc.Dir,
-		StdoutPath: alloc.FifoPath(name, "stdout"),
-		StderrPath: alloc.FifoPath(name, "stderr"),
+		AllocDir:      alloc.Dir,
+		StdoutPath:    alloc.FifoPath(name, "stdout"),
+		StderrPath:    alloc.FifoPath(name, "stderr"),
 		TaskGroupName: "group", JobName: "job", JobId: "job", AllocId: alloc.AllocID,
 		Namespace: "default", NodeName: "node1", NodeId: "5b0c9d2e-0000-4000-8000-000000000001",
 		Dns: o.dns,

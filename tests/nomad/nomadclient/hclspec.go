@@ -173,7 +173,8 @@ func (e *ConfigError) Error() string { return fmt.Sprintf("%s: %s", e.What, e.Di
 
 // EncodeConfig decodes a config given as the client holds it (a map from HCL1 or the job API,
 // blocks as lists of maps) against the spec and msgpack-encodes the result with the spec's
-// implied type, as Nomad's hclutils.ParseHclInterface + base.MsgPackEncode do.
+// type (val.Type(), not the implied type of the spec), as the loader and
+// drivers.TaskConfig.EncodeDriverConfig do after hclutils.ParseHclInterface.
 func EncodeConfig(what string, config map[string]interface{}, spec hcldec.Spec, vars map[string]string) ([]byte, cty.Value, error) {
 	raw, err := json.Marshal(config)
 	if err != nil {
@@ -187,7 +188,7 @@ func EncodeConfig(what string, config map[string]interface{}, spec hcldec.Spec, 
 	if diags.HasErrors() {
 		return nil, cty.NilVal, &ConfigError{what, diags}
 	}
-	b, err := ctymsgpack.Marshal(val, hcldec.ImpliedType(spec))
+	b, err := ctymsgpack.Marshal(val, val.Type())
 	if err != nil {
 		return nil, cty.NilVal, fmt.Errorf("%s: msgpack: %w", what, err)
 	}
