@@ -105,7 +105,7 @@ func newLoader(dir string, cfg map[string]interface{}) *nomadclient.Loader {
 		Configs:     map[string]map[string]interface{}{"nomad-driver-podman": cfg},
 		NomadConfig: nomadConfig(),
 		Logger: hclog.New(&hclog.LoggerOptions{
-			Name: "client.driver_mgr", Level: hclog.Warn, Output: agentLog,
+			Name: "client.driver_mgr", Level: hclog.LevelFromString(envOr("NDP_NOMAD_CLIENT_LOG", "warn")), Output: agentLog,
 		}),
 	}
 }
