@@ -4,7 +4,9 @@
 #   2. scripts/test_env.sh start     (journald, private Podman service, registry, test image)
 #   3. deno test -P=test --no-prompt over src/ and tests/ (or the paths given as arguments),
 #      sequentially: the e2e tests share one Podman service.
-#   4. checks that no container, pod or volume is left in the private store by this run
+#   4. the Nomad-client suite (scripts/test_nomad.sh: tests/nomad, a Go module), on a full run
+#      or when tests/nomad is among the arguments; its counts are added to the summary.
+#   5. checks that no container, pod or volume is left in the private store by this run
 #      (any leftover counts as one failure; they are printed), then removes them.
 # Prints `N passed, N failed` (tests, not steps) as its LAST line; exits non-zero on failure.
 # Environment: NDP_TEST_TIMEOUT (seconds for deno test, default 2700).
@@ -31,14 +33,27 @@ export DENO_NO_UPDATE_CHECK=1
 if [[ "${CI:-}" == true ]]; then bash scripts/test_env.sh clean; fi
 before="$(bash scripts/test_env.sh leftovers 2>/dev/null | sort)"
 
-if (($# > 0)); then targets=("$@"); else targets=(src/ tests/); fi
+run_nomad=false
+targets=()
+if (($# > 0)); then
+  for a in "$@"; do
+    if [[ "$a" == tests/nomad* ]]; then run_nomad=true; else targets+=("$a"); fi
+  done
+else
+  targets=(src/ tests/)
+  run_nomad=true
+fi
 out="$(mktemp /tmp/ndp-test-output.XXXXXX)"
-trap 'rm -f "$out"' EXIT
+nomad_out="$(mktemp /tmp/ndp-test-nomad.XXXXXX)"
+trap 'rm -f "$out" "$nomad_out"' EXIT
 
-echo "[test] deno test -P=test --no-prompt ${targets[*]}"
-timeout --kill-after=30s "${NDP_TEST_TIMEOUT:-2700}" \
-  deno test -P=test --no-prompt "${targets[@]}" 2>&1 | tee "$out"
-deno_rc=${PIPESTATUS[0]}
+deno_rc=0
+if ((${#targets[@]} > 0)); then
+  echo "[test] deno test -P=test --no-prompt ${targets[*]}"
+  timeout --kill-after=30s "${NDP_TEST_TIMEOUT:-2700}" \
+    deno test -P=test --no-prompt "${targets[@]}" 2>&1 | tee "$out"
+  deno_rc=${PIPESTATUS[0]}
+fi
 
 # Summary line, e.g. "ok | 12 passed (3 steps) | 0 failed (2s)" or
 # "FAILED | 10 passed (2 steps) | 2 failed (1 step) (5s)". Colours are stripped first.
@@ -54,6 +69,21 @@ if ((deno_rc != 0 && failed == 0)); then
   # Type errors, a crash or the timeout (rc 124/137): no usable summary.
   echo "[test] deno test exited with $deno_rc without reporting a failed test" >&2
   failed=$((failed + 1))
+fi
+
+if [[ "$run_nomad" == true ]]; then
+  echo "[test] bash scripts/test_nomad.sh (Nomad-client suite, tests/nomad)"
+  bash scripts/test_nomad.sh 2>&1 | tee "$nomad_out"
+  nomad_rc=${PIPESTATUS[0]}
+  nomad_last="$(grep -aE '^[0-9]+ passed, [0-9]+ failed$' "$nomad_out" | tail -n 1)"
+  if [[ "$nomad_last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    passed=$((passed + BASH_REMATCH[1]))
+    failed=$((failed + BASH_REMATCH[2]))
+    if ((nomad_rc != 0 && BASH_REMATCH[2] == 0)); then failed=$((failed + 1)); fi
+  else
+    echo "[test] scripts/test_nomad.sh printed no summary (exit $nomad_rc)" >&2
+    failed=$((failed + 1))
+  fi
 fi
 
 # Leftover containers/pods/volumes in the private store (new since the run started).

@@ -49,7 +49,8 @@ import { ImageGc } from "./image_gc.ts";
 import { signalName, signalNumber } from "./signals.ts";
 import { TaskHandle } from "./task_handle.ts";
 import { startLogStreaming } from "../logs/mod.ts";
-import { checkFifoPath, DEV_NULL, FifoNoReaderError, FifoWriter } from "../logs/fifo.ts";
+import { checkFifoPath, DEV_NULL, type FifoWriter } from "../logs/fifo.ts";
+import { openFifoWriterWithin } from "../logs/fifo_wait.ts";
 import type { NomadTask } from "./task_request.ts";
 import { execInteractive, execOnce } from "./exec.ts";
 import { statsSourceFor, taskStats } from "../stats/mod.ts";
@@ -309,12 +310,11 @@ export class TaskLifecycle {
    * @returns the held write end (release it after start), `undefined` for no fifo,
    * `null` when nobody reads.
    */
-  #holdLogFifo(path: string, field: string): FifoWriter | undefined | null {
+  async #holdLogFifo(path: string, field: string): Promise<FifoWriter | undefined | null> {
     if (!path || path === DEV_NULL) return undefined;
     try {
-      return FifoWriter.open(path, field);
+      return await openFifoWriterWithin(path, field);
     } catch (err) {
-      if (err instanceof FifoNoReaderError) return null;
       throw new InvalidRequestError(field, message(err));
     }
   }
@@ -333,7 +333,7 @@ export class TaskLifecycle {
   async #start(task: NomadTask, config: TaskConfig): Promise<StartTaskResult> {
     const logging = effectiveLogging(config, this.#config);
     const held = logging.driver === "nomad" && !this.#config.disableLogCollection
-      ? this.#holdLogFifo(task.stdoutPath, "stdout_path")
+      ? await this.#holdLogFifo(task.stdoutPath, "stdout_path")
       : undefined;
     if (held === null) {
       throw new RecoverableError(
@@ -565,7 +565,7 @@ export class TaskLifecycle {
     let decision = recoveryDecisionFor(phase, this.#config.recoverStopped);
     const held = decision === "restart" && state.logDriver === "nomad" &&
         !state.logCollectionDisabled
-      ? this.#holdLogFifo(task.stdoutPath, "stdout_path")
+      ? await this.#holdLogFifo(task.stdoutPath, "stdout_path")
       : undefined;
     if (held === null) {
       // Restarting would wedge Podman on the fifo open (see #holdLogFifo).
