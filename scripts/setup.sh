@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything this repository needs on a Debian 12 machine (run as root):
-# Deno 2 (from npm) and the apt packages for Podman, the test registry, journald and
-# the Go reference plugin. Idempotent: only missing pieces are installed, and
+# Deno 2 (from npm) and the apt packages for Podman, the test registry and journald; checks
+# for Go 1.26 at /usr/local/go (the Go test modules tests/nomad and tests/interop/goclient get
+# their dependencies from the Go module proxy). Idempotent: only missing pieces are installed, and
 # `apt-get update` runs only when something must be installed. Prints what it did.
 set -euo pipefail
 
@@ -14,9 +15,6 @@ APT_PACKAGES=(
   docker-registry apache2-utils openssl systemd curl procps
   # Test image source.
   busybox-static
-  # Go reference plugin (tests/fixtures) toolchain.
-  golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev
-  golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
 )
 
 say() { printf '[setup] %s\n' "$*"; }
@@ -67,6 +65,14 @@ else
     exit 1
   }
   say "deno: installed $(deno --version | head -n1)"
+fi
+
+# ---------------------------------------------------------------- go (Go test modules)
+# Debian's golang-go (1.19) is too old for the modules' go.mod; the machines ship Go 1.26.
+if [[ -x /usr/local/go/bin/go ]]; then
+  say "go: $(/usr/local/go/bin/go version | cut -d' ' -f3) at /usr/local/go"
+else
+  say "go: WARNING: no /usr/local/go/bin/go; tests/nomad and the go-plugin interop test need Go 1.26+"
 fi
 
 # ---------------------------------------------------------------- npm deps of the project

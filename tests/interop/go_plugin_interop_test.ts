@@ -1,13 +1,14 @@
 /**
- * Interop with HashiCorp's real go-plugin client (Debian's
- * golang-github-hashicorp-go-plugin-dev): `tests/interop/goclient` launches
+ * Interop with HashiCorp's real go-plugin client (v1.8.0, as Nomad pins it; a Go module):
+ * `tests/interop/goclient` launches
  * `scripts/nomad-driver-podman` (or `$INTEROP_PLUGIN`) with Nomad's handshake config, calls
  * BasePlugin/PluginInfo and go-plugin's Ping, validates every stderr line as
  * hclog JSON, then Kills the plugin and checks it exited on its own after
  * GRPCController/Shutdown.
  *
  * The Go program is built into `.build/interop/` (cached by a hash of its
- * sources). Needs `go`, the Debian Go packages under /usr/share/gocode and the
+ * sources and go.mod/go.sum). Needs Go 1.26 (`/usr/local/go/bin/go`, else `go` on PATH; the
+ * modules come from the module proxy or the module cache) and the
  * reference descriptor set (`$NOMAD_PLUGIN_API_DIR`, else
  * `<repo>/../shared/nomad-plugin-api`). If any is missing the test is skipped
  * loudly, except with `CI=true`, where it fails.
@@ -20,8 +21,6 @@ const BUILD_DIR = new URL(".build/interop/", REPO_ROOT);
 /** The plugin executable: `$INTEROP_PLUGIN` (e.g. a `deno compile` binary), else the launcher script. */
 const LAUNCHER = Deno.env.get("INTEROP_PLUGIN") ||
   new URL("scripts/nomad-driver-podman", REPO_ROOT).pathname;
-const GOPATH = "/usr/share/gocode";
-const GO_PLUGIN_DIR = `${GOPATH}/src/github.com/hashicorp/go-plugin`;
 const RUN_TIMEOUT_MS = 150_000;
 
 const decoder = new TextDecoder();
@@ -42,6 +41,7 @@ function exists(path: string): boolean {
 }
 
 function findGo(): string | undefined {
+  if (exists("/usr/local/go/bin/go")) return "/usr/local/go/bin/go";
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
     if (dir && exists(`${dir}/go`)) return `${dir}/go`;
   }
@@ -50,10 +50,7 @@ function findGo(): string | undefined {
 
 /** Why the test cannot run here, or undefined if it can. */
 function missingPrerequisite(): string | undefined {
-  if (findGo() === undefined) return "the go toolchain (apt-get install golang-go)";
-  if (!exists(GO_PLUGIN_DIR)) {
-    return `${GO_PLUGIN_DIR} (apt-get install golang-github-hashicorp-go-plugin-dev)`;
-  }
+  if (findGo() === undefined) return "the go toolchain (Go 1.26 at /usr/local/go)";
   if (!exists(referenceBinpb())) return `${referenceBinpb()} (set NOMAD_PLUGIN_API_DIR)`;
   if (!exists(LAUNCHER)) return LAUNCHER;
   return undefined;
@@ -62,7 +59,9 @@ function missingPrerequisite(): string | undefined {
 async function sourceHash(): Promise<string> {
   const names: string[] = [];
   for await (const e of Deno.readDir(GO_SRC_DIR)) {
-    if (e.isFile && e.name.endsWith(".go")) names.push(e.name);
+    if (e.isFile && (e.name.endsWith(".go") || e.name === "go.mod" || e.name === "go.sum")) {
+      names.push(e.name);
+    }
   }
   names.sort();
   const parts: string[] = [];
@@ -82,7 +81,7 @@ async function buildGoClient(): Promise<string> {
   const out = await new Deno.Command(findGo() ?? "go", {
     args: ["build", "-o", tmp, "."],
     cwd: GO_SRC_DIR,
-    env: { GO111MODULE: "off", GOPATH, GOFLAGS: "" },
+    env: { GO111MODULE: "on", GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly" },
     stdout: "piped",
     stderr: "piped",
   }).output();

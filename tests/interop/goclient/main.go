@@ -10,9 +10,9 @@
 //
 // and prints one JSON summary on stdout. Exit status 1 if anything is off.
 //
-// Build (Debian packages, GOPATH mode):
+// Build (module mode, go-plugin v1.8.0 as Nomad pins it; Go 1.26 from /usr/local/go):
 //
-//	GO111MODULE=off GOPATH=/usr/share/gocode go build -o goclient .
+//	GOTOOLCHAIN=local /usr/local/go/bin/go build -o goclient .
 package main
 
 import (
