@@ -17,7 +17,7 @@ func TestLoader_ThreeLaunches(t *testing.T) {
 		t.Fatalf("the loader launched the plugin %d times, want 3", launchesAt)
 	}
 	info := loader.Info("nomad-driver-podman")
-	if info == nil || info.APIVersion != "v0.1.0" || info.Version == "" || len(info.MsgpackConf) == 0 {
+	if info == nil || info.APIVersion != "0.1.0" || info.Version == "" || len(info.MsgpackConf) == 0 {
 		t.Fatalf("plugin info %+v", info)
 	}
 	if shared.Client.Exited() {

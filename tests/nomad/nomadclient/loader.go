@@ -37,7 +37,7 @@ type PluginInfo struct {
 	Name        string
 	Path        string
 	Version     string
-	APIVersion  string // the negotiated version, in Nomad's spelling (v0.1.0)
+	APIVersion  string // the negotiated version, spelt as the plugin lists it (pv.Original() in Nomad)
 	ConfigSpec  hcldec.Spec
 	MsgpackConf []byte // the validated agent config, as the long-lived instance gets it
 }
@@ -155,8 +155,12 @@ func (l *Loader) fingerprint(name, path string) (*PluginInfo, error) {
 	}
 	want := version.Must(version.NewVersion(PluginAPIVersion))
 	for _, v := range pi.GetPluginApiVersions() {
-		if pv, err := version.NewVersion(v); err == nil && pv.Equal(want) {
-			info.APIVersion = PluginAPIVersion
+		pv, err := version.NewVersion(v)
+		if err != nil {
+			return nil, &LoadError{name, "fingerprint", fmt.Errorf("plugin API version %q: %w", v, err)}
+		}
+		if pv.Equal(want) {
+			info.APIVersion = pv.Original()
 		}
 	}
 	if info.APIVersion == "" {
