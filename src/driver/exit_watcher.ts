@@ -22,6 +22,9 @@ export interface ExitWatcherOptions {
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 5000;
 
+/** How long {@linkcode ExitWatcher.stop} waits for the events loop to end. */
+export const STOP_WAIT_MS = 250;
+
 /** Watches one socket's container deaths. */
 export class ExitWatcher {
   readonly #opts: ExitWatcherOptions;
@@ -49,10 +52,19 @@ export class ExitWatcher {
     return this.#watched.size;
   }
 
-  /** Stops the stream. */
+  /**
+   * Stops the stream. Waits at most {@linkcode STOP_WAIT_MS} for the loop: after a busy run the
+   * aborted events request was seen to linger past go-plugin's 2 s Shutdown grace (tests/nomad),
+   * and the process exit closes it anyway.
+   */
   async stop(): Promise<void> {
     this.#stop.abort();
-    await this.#running?.catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#running?.catch(() => {}),
+      new Promise<void>((r) => (timer = setTimeout(r, STOP_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   #sweep(): void {
