@@ -146,3 +146,18 @@ func TestTask_JournaldLogsSeparateStreams(t *testing.T) {
 	}
 	destroyTask(t, d, tk.ID, false)
 }
+
+// The client interpolates the task's environment into its config before encoding it.
+func TestTask_ConfigInterpolation(t *testing.T) {
+	d := shared.Driver.Driver
+	tk := newTask(t, map[string]interface{}{
+		"command": "echo",
+		"args":    []string{"name=${NOMAD_TASK_NAME}", "alloc=${NOMAD_ALLOC_ID}"},
+	}, taskOpts{})
+	startTask(t, d, tk)
+	if res := waitTask(t, d, tk.ID, time.Minute); res != (exitResult{}) {
+		t.Fatalf("exit %+v", res)
+	}
+	waitLog(t, tk, "stdout", "stdout F name=task alloc="+tk.Alloc.AllocID+"\n", 10*time.Second)
+	destroyTask(t, d, tk.ID, false)
+}
