@@ -263,6 +263,7 @@ cmd_start() {
   start_journald
   bash "$NDP_REPO_DIR/scripts/build_test_images.sh"
   bash "$NDP_REPO_DIR/scripts/build_health_image.sh"
+  bash "$NDP_REPO_DIR/scripts/build_example_images.sh"
   start_podman
   start_registry
   push_test_image
