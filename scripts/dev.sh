@@ -8,6 +8,9 @@ command -v nomad >/dev/null || { echo "dev: nomad is not installed (use the Vagr
 plugins="$(mktemp -d /tmp/ndp-plugins.XXXXXX)"
 ln -s "$PWD/scripts/nomad-driver-podman" "$plugins/nomad-driver-podman"
 data="$(mktemp -d /tmp/ndp-nomad-data.XXXXXX)"
-sed -e "s|/opt/nomad/plugins|$plugins|" -e "s|/opt/nomad/data|$data|" examples/agent.hcl >"$data/agent.hcl"
-echo "dev: plugin dir $plugins; try: nomad job run examples/jobs/demo.nomad.hcl" >&2
-exec nomad agent -config "$data/agent.hcl"
+for f in server client; do
+  sed -e "s|/opt/nomad/plugins|$plugins|" -e "s|/opt/nomad/data|$data|" \
+    "examples/nomad/$f.hcl" >"$data/$f.hcl"
+done
+echo "dev: plugin dir $plugins; try: nomad job run examples/jobs/redis.nomad" >&2
+exec nomad agent -config "$data/server.hcl" -config "$data/client.hcl"

@@ -1,6 +1,6 @@
-# The demo job `bash scripts/demo.sh` runs through the plugin against local Podman.
-# It is a real Nomad job file: `nomad job run examples/jobs/demo.nomad.hcl` on a
-# client with this plugin runs the same task.
+# A batch hello-world: prints three lines and exits. Runs under Nomad
+# (`nomad job run examples/jobs/hello.nomad`) or without a cluster:
+# `deno task run-job examples/jobs/hello.nomad --image busybox=localhost/ndp/busybox:latest`.
 job "demo" {
   type = "batch"
 
