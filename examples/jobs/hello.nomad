@@ -1,17 +1,15 @@
 # A batch hello-world: prints three lines and exits. Runs under Nomad
 # (`nomad job run examples/jobs/hello.nomad`) or without a cluster:
 # `deno task run-job examples/jobs/hello.nomad --image busybox=localhost/ndp/busybox:latest`.
-job "demo" {
+job "hello" {
   type = "batch"
 
-  group "demo" {
+  group "hello" {
     task "hello" {
       driver = "podman"
 
       config {
-        # Built offline by scripts/build_test_images.sh; in a real cluster use any image,
-        # e.g. "docker.io/library/busybox:latest".
-        image   = "localhost/ndp/busybox:latest"
+        image   = "docker.io/library/busybox:1.36"
         command = "sh"
         args = [
           "-c",

@@ -109,6 +109,23 @@ async function mkfifo(path: string): Promise<void> {
 }
 
 /**
+ * Adds the log fifos of another task of the same allocation
+ * (`alloc/logs/.<task>.std{out,err}.fifo`) and starts reading them.
+ */
+export async function addTaskFifos(
+  allocDir: string,
+  taskName: string,
+): Promise<{ stdout: FifoReader; stderr: FifoReader }> {
+  const base = `${allocDir}/alloc/logs/.${taskName}`;
+  await mkfifo(`${base}.stdout.fifo`);
+  await mkfifo(`${base}.stderr.fifo`);
+  return {
+    stdout: new FifoReader(`${base}.stdout.fifo`),
+    stderr: new FifoReader(`${base}.stderr.fifo`),
+  };
+}
+
+/**
  * Builds `<root>/<alloc>/alloc/{logs,tmp,data}` and `<task>/{local,secrets,private,tmp}`,
  * creates the two fifos and starts reading them (unless `logging` is false).
  */

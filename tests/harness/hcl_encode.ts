@@ -95,7 +95,7 @@ export function decodeJsonConfig(value: unknown, spec: Spec, opts: EncodeOptions
 }
 
 /** Jobspec step: `x = { ... }` (a plain object value) becomes `[{ ... }]`; recurse into blocks. */
-function wrapObjectAttributes(body: JsonObject): JsonObject {
+export function wrapObjectAttributes(body: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(body)) {
     if (isJsonObject(v)) out[k] = [v];

@@ -24,6 +24,8 @@ export interface TaskOptions {
   config?: string;
   /** The `config` block as parsed from a job file (hcl2json), instead of `config`. */
   configJson?: Record<string, unknown>;
+  /** Already encoded `msgpack_driver_config` bytes, instead of `config`/`configJson`. */
+  msgpackConfig?: Uint8Array;
   /** Reuse an alloc dir (several tasks of one allocation). */
   alloc?: AllocDir;
   /** Extra env (merged over Nomad's defaults). */
@@ -42,6 +44,10 @@ export interface TaskOptions {
   dns?: { servers?: string[]; searches?: string[]; options?: string[] };
   /** Create and read the log fifos. @default true */
   logging?: boolean;
+  /** Job name (TaskConfig.job_name/job_id). @default "job" */
+  jobName?: string;
+  /** Task group name. @default "group" */
+  groupName?: string;
 }
 
 /** Node compute of the harness's default topology (2 cores × 2000 MHz). */
@@ -104,9 +110,9 @@ export async function buildTask(client: NomadClient, opts: TaskOptions): Promise
   const config: ProtoMessage = {
     id,
     name,
-    msgpack_driver_config: opts.configJson
+    msgpack_driver_config: opts.msgpackConfig ?? (opts.configJson
       ? encodeJsonConfig(opts.configJson, await client.taskConfigSchema(), { variables: env })
-      : await client.encodeTaskConfig(opts.config ?? "", env),
+      : await client.encodeTaskConfig(opts.config ?? "", env)),
     env,
     device_env: {},
     resources: {
@@ -142,9 +148,9 @@ export async function buildTask(client: NomadClient, opts: TaskOptions): Promise
     alloc_dir: alloc.allocDir,
     stdout_path: stdoutPath,
     stderr_path: stderrPath,
-    task_group_name: "group",
-    job_name: "job",
-    job_id: "job",
+    task_group_name: opts.groupName ?? "group",
+    job_name: opts.jobName ?? "job",
+    job_id: opts.jobName ?? "job",
     alloc_id: alloc.allocId,
     namespace: "default",
     node_name: "node1",
