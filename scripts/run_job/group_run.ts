@@ -120,7 +120,9 @@ export class GroupRun {
         const code = await t.exited!;
         if (code !== 0) {
           throw new TaskRunError(
-            `prestart task ${label(group.name, t)} exited with code ${code}: main tasks not started`,
+            `prestart task ${
+              label(group.name, t)
+            } exited with code ${code}: main tasks not started`,
             code,
           );
         }
@@ -163,7 +165,10 @@ export class GroupRun {
       const f = await addTaskFifos(this.#alloc.allocDir, d.name);
       t.readers.push(f.stdout, f.stderr);
     }
-    t.tails.push(new LogTail(t.readers[0]!, d.name, false), new LogTail(t.readers[1]!, d.name, true));
+    t.tails.push(
+      new LogTail(t.readers[0]!, d.name, false),
+      new LogTail(t.readers[1]!, d.name, true),
+    );
     const legacy = t.ports.filter((p) => d.legacyPorts.some((l) => l.label === p.label));
     const built = await h.task({
       name: d.name,
@@ -174,9 +179,7 @@ export class GroupRun {
       cpu: d.cpu,
       memoryMb: d.memoryMb,
       memoryMaxMb: d.memoryMaxMb,
-      ...(d.cores > 0
-        ? { cores: Array.from({ length: d.cores }, (_, i) => i).join(",") }
-        : {}),
+      ...(d.cores > 0 ? { cores: Array.from({ length: d.cores }, (_, i) => i).join(",") } : {}),
       ports: this.opts.groupPorts,
       legacyPorts: legacy,
       ...(this.#network ? { networkIsolation: this.#network.isolationSpec(d.name) } : {}),
@@ -189,7 +192,9 @@ export class GroupRun {
     try {
       await h.start(built);
     } catch (e) {
-      throw new TaskRunError(`task ${label(group.name, t)} failed to start: ${(e as Error).message}`);
+      throw new TaskRunError(
+        `task ${label(group.name, t)} failed to start: ${(e as Error).message}`,
+      );
     }
     t.state = "running";
     this.started.push(t);
@@ -203,7 +208,9 @@ export class GroupRun {
         t.state = "exited";
         t.exitCode = code;
         status(
-          `task ${label(group.name, t)}: exited (code ${code}${signal ? `, signal ${signal}` : ""}` +
+          `task ${label(group.name, t)}: exited (code ${code}${
+            signal ? `, signal ${signal}` : ""
+          }` +
             `${r.oom_killed ? ", OOM killed" : ""})${err}`,
         );
         return code;
@@ -229,9 +236,11 @@ export class GroupRun {
     const running = () => this.started.filter((t) => t.state === "running");
     const stopAll = (ts: TaskRun[]) =>
       Promise.all(ts.map(async (t) => {
-        status(`task ${label(this.opts.group.name, t)}: stopping (${
-          t.plan.decl.killSignal || "SIGTERM"
-        }, kill_timeout ${t.plan.decl.killTimeoutMs / 1000}s)`);
+        status(
+          `task ${label(this.opts.group.name, t)}: stopping (${
+            t.plan.decl.killSignal || "SIGTERM"
+          }, kill_timeout ${t.plan.decl.killTimeoutMs / 1000}s)`,
+        );
         try {
           await h.client.stopTask(t.built!.id, t.plan.decl.killTimeoutMs, t.plan.decl.killSignal);
           await t.exited;

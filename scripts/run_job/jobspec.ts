@@ -192,7 +192,9 @@ function str(v: Json | undefined, fallback = ""): string {
 function num(v: Json | undefined, where: string, file: string, fallback = 0): number {
   if (v === undefined || v === null) return fallback;
   const n = typeof v === "number" ? v : Number(v);
-  if (!Number.isFinite(n)) throw new JobSpecError(file, where, `not a number: ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n)) {
+    throw new JobSpecError(file, where, `not a number: ${JSON.stringify(v)}`);
+  }
   return n;
 }
 

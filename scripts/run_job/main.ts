@@ -12,7 +12,9 @@ try {
   code = await runJob(parseArgs(Deno.args));
 } catch (e) {
   if (e instanceof UsageError) {
-    Deno.stderr.writeSync(new TextEncoder().encode(`${e.message ? `run-job: ${e.message}\n` : ""}${USAGE}\n`));
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(`${e.message ? `run-job: ${e.message}\n` : ""}${USAGE}\n`),
+    );
     code = 2;
   } else {
     Deno.stderr.writeSync(new TextEncoder().encode(`[run-job] error: ${(e as Error).message}\n`));

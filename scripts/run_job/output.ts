@@ -90,6 +90,16 @@ export class LogTail {
       if (stream === "stderr") err += full;
       else out += full;
     }
+    if (final) {
+      // A last record without a newline stays partial (P) for good.
+      for (const stream of ["stdout", "stderr"] as const) {
+        if (this.#k8sPartial[stream] === "") continue;
+        const text = `${this.#prefix} | ${this.#k8sPartial[stream]}\n`;
+        this.#k8sPartial[stream] = "";
+        if (stream === "stderr") err += text;
+        else out += text;
+      }
+    }
     if (out !== "") writeAll(this.#out, out);
     if (err !== "") writeAll(Deno.stderr, err);
   }

@@ -133,7 +133,10 @@ export function orderTasks(groupName: string, tasks: PlannedTask[]): PlannedTask
       const dep = byName.get(d);
       const at = `${groupName}/${t.decl.name}`;
       if (!dep) {
-        throw new InvalidTaskError(at, `joins task "${d}", which is not a podman task of the group`);
+        throw new InvalidTaskError(
+          at,
+          `joins task "${d}", which is not a podman task of the group`,
+        );
       }
       if (PHASE_ORDER[dep.phase] > PHASE_ORDER[t.phase]) {
         throw new InvalidTaskError(

@@ -10,7 +10,7 @@ import { encodeHclConfig } from "../../tests/harness/hcl_encode.ts";
 import { decodePluginConfig, defaultSocketPath } from "../../src/config/mod.ts";
 import type { RunJobArgs } from "./args.ts";
 import { type JobDecl, loadJob } from "./jobspec.ts";
-import { allocatePorts, type AllocatedPort } from "./ports.ts";
+import { type AllocatedPort, allocatePorts } from "./ports.ts";
 import { configVariables, taskEnv } from "./task_env.ts";
 import { checkTask, orderTasks, type PlannedTask } from "./plan.ts";
 import { GroupRun, type TaskRun, TaskRunError } from "./group_run.ts";
@@ -48,8 +48,9 @@ async function planJob(h: Harness, job: JobDecl, args: RunJobArgs): Promise<Grou
     }
     const allocId = crypto.randomUUID();
     const ports = allocatePorts(group.ports, taken);
-    const planned: Array<{ plan: PlannedTask; env: Record<string, string>; ports: AllocatedPort[] }> =
-      [];
+    const planned: Array<
+      { plan: PlannedTask; env: Record<string, string>; ports: AllocatedPort[] }
+    > = [];
     for (const task of group.tasks) {
       if (task.driver !== "podman") {
         warn(`task "${group.name}/${task.name}": driver "${task.driver}" skipped (not podman)`);
@@ -99,7 +100,9 @@ export function portLines(job: JobDecl, plans: GroupPlan[]): string[] {
   const lines: string[] = [];
   job.groups.forEach((g, i) => {
     const plan = plans[i]!;
-    for (const p of plan.ports) lines.push(`${g.name}.${p.label} ${p.hostIp}:${p.value} -> ${p.to || p.value}`);
+    for (const p of plan.ports) {
+      lines.push(`${g.name}.${p.label} ${p.hostIp}:${p.value} -> ${p.to || p.value}`);
+    }
     for (const t of plan.tasks) {
       for (const l of t.plan.decl.legacyPorts) {
         const p = t.ports.find((x) => x.label === l.label);
@@ -117,16 +120,17 @@ async function printStats(h: Harness, runs: GroupRun[]): Promise<void> {
     for (const t of run.started.filter((t) => t.state === "running")) {
       const stream = h.client.taskStats(t.built!.id, 1000);
       try {
-        const msg = await stream.waitFor(() => true, 15_000);
+        // The second sample: CPU percentages need two.
+        const msg = await stream.waitFor(() => true, 15_000, 1);
         const stats = (msg.stats ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
         const mem = stats.agg_resource_usage?.memory ?? {};
         const cpu = stats.agg_resource_usage?.cpu ?? {};
         status(
           `stats ${run.opts.group.name}/${t.plan.decl.name}: memory rss ${
             bytes(Number(mem.rss ?? 0))
-          }, usage ${bytes(Number(mem.usage ?? 0))}; cpu ${
-            Number(cpu.percent ?? 0).toFixed(1)
-          }% (${Number(cpu.total_ticks ?? 0).toFixed(1)} MHz)`,
+          }, usage ${bytes(Number(mem.usage ?? 0))}; cpu ${Number(cpu.percent ?? 0).toFixed(1)}% (${
+            Number(cpu.total_ticks ?? 0).toFixed(1)
+          } MHz)`,
         );
       } catch (e) {
         warn(`stats of ${t.plan.decl.name}: ${(e as Error).message}`);
@@ -165,7 +169,9 @@ export async function runJob(args: RunJobArgs): Promise<number> {
     for (const [i, g] of job.groups.entries()) {
       status(`group ${g.name}: alloc ${plans[i]!.allocId}`);
       for (const t of plans[i]!.tasks) {
-        status(`task ${g.name}/${t.plan.decl.name}: pending (image ${String(t.plan.config.image)})`);
+        status(
+          `task ${g.name}/${t.plan.decl.name}: pending (image ${String(t.plan.config.image)})`,
+        );
       }
     }
     for (const [i, group] of job.groups.entries()) {

@@ -98,7 +98,11 @@ export async function writeTemplates(
     const text = renderTemplate(t, env, taskName);
     const mode = Number.parseInt(t.perms, 8);
     if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
-      throw new TemplateError(taskName, t.destination, `perms ${JSON.stringify(t.perms)} is not octal`);
+      throw new TemplateError(
+        taskName,
+        t.destination,
+        `perms ${JSON.stringify(t.perms)} is not octal`,
+      );
     }
     await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
     await Deno.writeTextFile(path, text, { mode });

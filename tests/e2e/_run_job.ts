@@ -1,0 +1,184 @@
+/**
+ * Runs `scripts/run_job/main.ts` as a separate process (as a user runs
+ * `deno task run-job`) against the private Podman, and reads its output.
+ */
+import assert from "node:assert/strict";
+import { Logger } from "../../src/log/logger.ts";
+import { PodmanClient } from "../../src/podman/client.ts";
+import { PODMAN_SOCKET, REPO_ROOT } from "../harness/mod.ts";
+
+/** The `--image` overrides that make the examples run offline. */
+export const OFFLINE_IMAGES: string[] = [
+  "--image",
+  "redis=localhost/ndp/redis:latest",
+  "--image",
+  "nats=localhost/ndp/nats:latest",
+  "--image",
+  "prometheus-nats-exporter=localhost/ndp/prometheus-nats-exporter:latest",
+  "--image",
+  "pause=localhost/ndp/pause:latest",
+  "--image",
+  "busybox=localhost/ndp/busybox:latest",
+];
+
+const podman = new PodmanClient({
+  socketPath: `unix://${PODMAN_SOCKET}`,
+  logger: new Logger("test", { sink: { write: () => {} }, level: "error" }),
+});
+
+/** A running `run-job` process. */
+export class RunJob {
+  readonly child: Deno.ChildProcess;
+  readonly stdout: string[] = [];
+  readonly stderr: string[] = [];
+  readonly status: Promise<Deno.CommandStatus>;
+  readonly #pumps: Promise<unknown>;
+
+  constructor(args: string[]) {
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-P=test",
+        "--no-prompt",
+        `${REPO_ROOT}/scripts/run_job/main.ts`,
+        ...args,
+        "--socket",
+        `unix://${PODMAN_SOCKET}`,
+      ],
+      cwd: REPO_ROOT,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#pumps = Promise.all([
+      pump(this.child.stdout, this.stdout),
+      pump(this.child.stderr, this.stderr),
+    ]);
+    this.status = Promise.all([this.child.status, this.#pumps]).then(([s]) => s);
+  }
+
+  /** Waits for a stdout (or with `stderr`, any) line matching `re`; returns its match. */
+  async line(re: RegExp, timeoutMs = 60_000, stderr = false): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    let exited = false;
+    this.status.then(() => (exited = true));
+    while (Date.now() < deadline) {
+      for (const l of stderr ? [...this.stdout, ...this.stderr] : this.stdout) {
+        const m = l.match(re);
+        if (m) return m;
+      }
+      if (exited) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no stdout line matching ${re}; output:\n${this.output()}`);
+  }
+
+  /** Host port of a port line `<group>.<label> 127.0.0.1:<port> -> <to>`. */
+  async port(groupLabel: string, to: number): Promise<number> {
+    const esc = groupLabel.replace(/\./g, "\\.");
+    const m = await this.line(new RegExp(`port ${esc} 127\\.0\\.0\\.1:(\\d+) -> ${to}$`));
+    return Number(m[1]);
+  }
+
+  /** The alloc ids the runner printed. */
+  allocIds(): string[] {
+    return this.stdout.flatMap((l) => l.match(/\] group \S+: alloc ([0-9a-f-]{36})$/)?.[1] ?? []);
+  }
+
+  output(): string {
+    return `--- stdout\n${this.stdout.join("\n")}\n--- stderr\n${this.stderr.join("\n")}`;
+  }
+
+  /** Sends a signal and waits for the exit. */
+  async stop(signal: Deno.Signal = "SIGINT"): Promise<Deno.CommandStatus> {
+    try {
+      this.child.kill(signal);
+    } catch { /* exited */ }
+    return await this.status;
+  }
+}
+
+async function pump(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+  let buf = "";
+  const dec = new TextDecoder();
+  for await (const chunk of stream) {
+    buf += dec.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      into.push(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  }
+  if (buf) into.push(buf);
+}
+
+/** Sends `PING` to a redis on 127.0.0.1:port and returns the reply line. */
+export async function redisPing(port: number): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      try {
+        await conn.write(new TextEncoder().encode("PING\r\n"));
+        const buf = new Uint8Array(64);
+        const n = await conn.read(buf);
+        const reply = new TextDecoder().decode(buf.subarray(0, n ?? 0)).trim();
+        if (reply !== "") return reply;
+      } finally {
+        conn.close();
+      }
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`redis on 127.0.0.1:${port} did not answer PING: ${last}`);
+}
+
+/** GETs http://127.0.0.1:port/path until it answers 200; returns the body. */
+export async function httpGet(port: number, path: string): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        signal: AbortSignal.timeout(5000),
+      });
+      const body = await res.text();
+      if (res.status === 200) return body;
+      last = `${res.status} ${body}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`http://127.0.0.1:${port}${path} did not answer 200: ${last}`);
+}
+
+/** Asserts that no container of these allocs exists and no namespace path is left. */
+export async function assertNothingLeft(allocIds: string[], netnsPaths: string[] = []) {
+  assert.ok(allocIds.length > 0, "the runner printed no alloc id");
+  const all = await podman.containers.list({ all: true });
+  const left = all.filter((c) => allocIds.some((a) => c.names.some((n) => n.includes(a))));
+  assert.deepEqual(left.map((c) => c.names), [], "containers left behind");
+  const pods = await new Deno.Command("bash", {
+    args: [`${REPO_ROOT}/scripts/test_env.sh`, "leftovers"],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const podLines = new TextDecoder().decode(pods.stdout).split("\n")
+    .filter((l) => l.startsWith("pod ") && allocIds.some((a) => l.includes(a)));
+  assert.deepEqual(podLines, [], "pods left behind");
+  for (const p of netnsPaths) {
+    assert.throws(() => Deno.statSync(p), `network namespace ${p} left behind`);
+  }
+}
+
+/** Writes a job file into a temp dir; returns its path. */
+export function tempJob(text: string): string {
+  const dir = Deno.makeTempDirSync({ prefix: "ndp-run-job-test-" });
+  const path = `${dir}/job.nomad`;
+  Deno.writeTextFileSync(path, text);
+  return path;
+}
