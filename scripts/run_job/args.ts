@@ -70,10 +70,8 @@ export function parseArgs(argv: string[]): RunJobArgs {
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
     const eq = raw.startsWith("--") ? raw.indexOf("=") : -1;
-    // --flag=value as well as --flag value (but NAME=REF values keep their "=").
-    const flag = eq > 0 && !["--image", "--var"].includes(raw.slice(0, eq))
-      ? raw.slice(0, eq)
-      : raw;
+    // --flag=value as well as --flag value.
+    const flag = eq > 0 ? raw.slice(0, eq) : raw;
     const inline = flag !== raw ? raw.slice(eq + 1) : undefined;
     const value = (): string | undefined => inline ?? argv[++i];
     switch (flag) {
