@@ -1,77 +1,94 @@
 /**
- * The demo: runs the task of examples/jobs/demo.nomad.hcl through the plugin
- * (started as a separate process, exactly as a Nomad client would) against
- * the local private Podman service, and prints what Nomad would show.
+ * The demo (`bash scripts/demo.sh`): runs examples/jobs/redis.nomad through
+ * `run-job` (which starts the plugin as a separate process, as a Nomad client
+ * does) against the local private Podman with an offline redis image, sends
+ * PING through the published port, shows the task's stats once, stops the
+ * job with Ctrl-C's signal and checks that no container is left.
  *
- * Usage: deno run -P=test scripts/demo.ts [job.nomad.hcl]
+ * Usage: deno run -P=test scripts/demo.ts   (scripts/demo.sh prepares the machine first)
  */
-import { parse } from "@cdktf/hcl2json";
-import { defaultPluginConfig, Harness, REPO_ROOT } from "../tests/harness/mod.ts";
+import { Logger } from "../src/log/logger.ts";
+import { PodmanClient } from "../src/podman/client.ts";
+import { PODMAN_SOCKET, REPO_ROOT } from "../tests/harness/env.ts";
+import { RunJob } from "./run_job/child.ts";
 
-type Json = Record<string, unknown>;
-
-function out(line: string): void {
-  Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
+const encoder = new TextEncoder();
+function say(line: string): void {
+  Deno.stdout.writeSync(encoder.encode(`demo: ${line}\n`));
 }
 
-/** Finds the first task with driver "podman" in an hcl2json'd job file. */
-function findPodmanTask(job: Json): { name: string; config: Json } {
-  for (const jobBody of Object.values((job.job ?? {}) as Record<string, Json[]>)) {
-    for (const groups of jobBody.map((j) => (j.group ?? {}) as Record<string, Json[]>)) {
-      for (const group of Object.values(groups).flat()) {
-        for (const [name, bodies] of Object.entries((group.task ?? {}) as Record<string, Json[]>)) {
-          const body = bodies[0] ?? {};
-          if (body.driver === "podman") {
-            return { name, config: ((body.config as Json[] | undefined)?.[0] ?? {}) as Json };
-          }
-        }
+const REDIS_IMAGE = Deno.env.get("NDP_DEMO_REDIS_IMAGE") ?? "localhost/ndp/redis:latest";
+const args = [
+  `${REPO_ROOT}/examples/jobs/redis.nomad`,
+  "--image",
+  `redis=${REDIS_IMAGE}`,
+  "--socket",
+  `unix://${PODMAN_SOCKET}`,
+  "--stats",
+];
+say(`deno task run-job ${args.map((a) => a.replace(`${REPO_ROOT}/`, "")).join(" ")}`);
+const run = new RunJob(args, (line, stderr) => {
+  if (line.includes("Permissions in the config file is an experimental feature")) return;
+  (stderr ? Deno.stderr : Deno.stdout).writeSync(encoder.encode(`  ${line}\n`));
+});
+
+async function ping(port: number): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      try {
+        await conn.write(encoder.encode("PING\r\n"));
+        const buf = new Uint8Array(64);
+        const n = await conn.read(buf);
+        const reply = new TextDecoder().decode(buf.subarray(0, n ?? 0)).trim();
+        if (reply !== "") return reply;
+      } finally {
+        conn.close();
       }
+    } catch (e) {
+      last = (e as Error).message;
     }
+    await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error('no task with driver = "podman" in the job file');
+  return last;
 }
 
-const jobFile = Deno.args[0] ?? `${REPO_ROOT}/examples/jobs/demo.nomad.hcl`;
-const job = await parse(jobFile, Deno.readTextFileSync(jobFile)) as Json;
-const { name, config } = findPodmanTask(job);
-
-const h = await Harness.start({ pluginConfig: defaultPluginConfig() });
+let ok = false;
+let allocId = "";
 try {
-  const info = await h.client.pluginInfo();
-  out(
-    `plugin: ${info.name} ${info.plugin_version} (API ${
-      (info.plugin_api_versions as string[]).join(",")
-    })`,
-  );
-  const fp = h.client.fingerprint();
-  const first = await fp.waitFor(() => true, 10_000);
-  fp.cancel();
-  const attrs = first.attributes as Record<string, Record<string, unknown>>;
-  out(
-    `fingerprint: health=${["undetected", "unhealthy", "healthy"][Number(first.health)]} ` +
-      `podman=${attrs["driver.podman.version"]?.string_val ?? "?"} ` +
-      `rootless=${attrs["driver.podman.rootless"]?.bool_val ?? "?"} (${first.health_description})`,
-  );
-
-  const t = await h.task({ name, configJson: config, cpu: 200, memoryMb: 64 });
-  const events = h.client.taskEvents();
-  const started = Date.now();
-  const resp = await h.start(t);
-  out(`task ${name} started (${t.id}), handle version ${(resp.handle as Json).version}`);
-  const wait = await h.client.waitTask(t.id);
-  const result = wait.result as Json;
-  out(
-    `task ${name} exited: code ${result.exit_code}, signal ${result.signal}, ` +
-      `oom ${result.oom_killed} after ${Date.now() - started} ms`,
-  );
-  events.cancel();
-  for (const e of events.messages) out(`event: ${e.message}`);
-  await new Promise((r) => setTimeout(r, 300));
-  out("--- nomad alloc logs (stdout fifo) ---");
-  out(t.alloc.stdout?.text().trimEnd() ?? "(no log collection)");
-  await h.client.destroyTask(t.id, true);
-  out("task destroyed; container removed");
-  if (Number(result.exit_code) !== 0) Deno.exitCode = 1;
+  const m = await run.line(/\] port cache\.db 127\.0\.0\.1:(\d+) -> 6379$/, 120_000);
+  allocId = run.allocIds()[0] ?? "";
+  const port = Number(m[1]);
+  const reply = await ping(port);
+  say(`PING 127.0.0.1:${port} -> ${reply.replace(/^\+/, "")}`);
+  ok = reply === "+PONG";
+  await run.line(/\] stats cache\/redis: /, 30_000);
+} catch (e) {
+  say(`failed: ${(e as Error).message.split("\n")[0]}`);
 } finally {
-  await h.close();
+  say("stopping the job (SIGINT, as Ctrl-C)");
+  const status = await run.stop("SIGINT");
+  say(`run-job exited with code ${status.code}`);
+  if (status.code !== 0) ok = false;
 }
+
+const podman = new PodmanClient({
+  socketPath: `unix://${PODMAN_SOCKET}`,
+  logger: new Logger("demo", { sink: { write: () => {} }, level: "error" }),
+});
+try {
+  const all = await podman.containers.list({ all: true });
+  const left = allocId === "" ? [] : all.filter((c) => c.names.some((n) => n.includes(allocId)));
+  if (left.length > 0) {
+    ok = false;
+    say(`containers left behind: ${left.flatMap((c) => c.names).join(", ")}`);
+  } else {
+    say(`no container of alloc ${allocId || "?"} left`);
+  }
+} finally {
+  podman.close();
+}
+say(ok ? "ok: PONG through the published port, everything cleaned up" : "FAILED");
+Deno.exit(ok ? 0 : 1);

@@ -110,9 +110,10 @@ export async function buildTask(client: NomadClient, opts: TaskOptions): Promise
   const config: ProtoMessage = {
     id,
     name,
-    msgpack_driver_config: opts.msgpackConfig ?? (opts.configJson
-      ? encodeJsonConfig(opts.configJson, await client.taskConfigSchema(), { variables: env })
-      : await client.encodeTaskConfig(opts.config ?? "", env)),
+    msgpack_driver_config: opts.msgpackConfig ??
+      (opts.configJson
+        ? encodeJsonConfig(opts.configJson, await client.taskConfigSchema(), { variables: env })
+        : await client.encodeTaskConfig(opts.config ?? "", env)),
     env,
     device_env: {},
     resources: {
