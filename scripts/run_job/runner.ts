@@ -160,7 +160,12 @@ export async function runJob(args: RunJobArgs): Promise<number> {
   let pluginTail: PluginLogTail | undefined;
   const runs: GroupRun[] = [];
   try {
-    h = await Harness.start({ pluginConfig: body });
+    // Everything the plugin writes lives under the data dir: alloc dirs and its go-plugin socket.
+    await Deno.mkdir(`${dataDir}/plugin`, { recursive: true });
+    h = await Harness.start({
+      pluginConfig: body,
+      env: { PLUGIN_UNIX_SOCKET_DIR: `${dataDir}/plugin` },
+    });
     pluginTail = new PluginLogTail(h.plugin.stderrLines);
     const info = await h.client.pluginInfo();
     status(`plugin ${info.name} ${info.plugin_version} (pid ${h.plugin.pid}), data dir ${dataDir}`);
