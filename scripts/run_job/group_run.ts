@@ -23,6 +23,7 @@ import type { GroupDecl, JobDecl } from "./jobspec.ts";
 import type { PlannedTask } from "./plan.ts";
 import type { AllocatedPort } from "./ports.ts";
 import { GroupNetwork } from "./group_network.ts";
+import { imageName } from "./args.ts";
 import { writeTemplates } from "./templates.ts";
 import { LogTail, status, warn } from "./output.ts";
 
@@ -192,9 +193,13 @@ export class GroupRun {
     try {
       await h.start(built);
     } catch (e) {
-      throw new TaskRunError(
-        `task ${label(group.name, t)} failed to start: ${(e as Error).message}`,
-      );
+      const msg = (e as Error).message;
+      const hint = /pull image/i.test(msg)
+        ? ` (offline? give a local image with --image ${
+          imageName(String(t.plan.config.image))
+        }=REF)`
+        : "";
+      throw new TaskRunError(`task ${label(group.name, t)} failed to start: ${msg}${hint}`);
     }
     t.state = "running";
     this.started.push(t);

@@ -150,8 +150,10 @@ export async function runJob(args: RunJobArgs): Promise<number> {
   await Deno.mkdir(dataDir, { recursive: true });
   let stopRequested: (() => void) | undefined;
   const stopSignal = new Promise<"signal">((r) => (stopRequested = () => r("signal")));
+  let signals = 0;
   const onSignal = () => {
-    status("signal received: stopping every task");
+    // `deno task` forwards the terminal's SIGINT too: say it once.
+    if (signals++ === 0) status("signal received: stopping every task");
     stopRequested?.();
   };
   Deno.addSignalListener("SIGINT", onSignal);

@@ -97,10 +97,14 @@ export async function assertNothingLeft(allocIds: string[], netnsPaths: string[]
   }
 }
 
-/** Writes a job file into a temp dir; returns its path. */
-export function tempJob(text: string): string {
+/** Writes a job file into a temp dir, runs `fn` with its path, removes the dir. */
+export async function withTempJob<T>(text: string, fn: (path: string) => Promise<T>): Promise<T> {
   const dir = Deno.makeTempDirSync({ prefix: "ndp-run-job-test-" });
-  const path = `${dir}/job.nomad`;
-  Deno.writeTextFileSync(path, text);
-  return path;
+  try {
+    const path = `${dir}/job.nomad`;
+    Deno.writeTextFileSync(path, text);
+    return await fn(path);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 }

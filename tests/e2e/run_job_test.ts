@@ -11,7 +11,7 @@ import {
   OFFLINE_IMAGES,
   redisPing,
   RunJob,
-  tempJob,
+  withTempJob,
 } from "./_run_job.ts";
 
 const opts = { ignore: NEEDS_PODMAN, sanitizeResources: false, sanitizeOps: false };
@@ -126,7 +126,8 @@ Deno.test({
   ...opts,
   name: "run-job: a batch job ends with its main task's exit code; prestart runs first",
   fn: async () => {
-    const file = tempJob(`
+    const r = await withTempJob(
+      `
 job "batch" {
   type = "batch"
   group "g" {
@@ -157,8 +158,13 @@ job "batch" {
       }
     }
   }
-}`);
-    const r = new RunJob([file, ...OFFLINE_IMAGES]);
+}`,
+      async (file) => {
+        const r = new RunJob([file, ...OFFLINE_IMAGES]);
+        await r.status;
+        return r;
+      },
+    );
     const st = await r.status;
     assert.equal(st.code, 3, r.output());
     const logs = r.stdout.filter((l) => l.startsWith("main | "));
@@ -180,7 +186,8 @@ Deno.test({
   name:
     "run-job: an invalid task config fails before anything starts, naming task, option and value",
   fn: async () => {
-    const file = tempJob(`
+    const r = await withTempJob(
+      `
 job "bad" {
   group "g" {
     task "ok" {
@@ -197,8 +204,13 @@ job "bad" {
       }
     }
   }
-}`);
-    const r = new RunJob([file, ...OFFLINE_IMAGES]);
+}`,
+      async (file) => {
+        const r = new RunJob([file, ...OFFLINE_IMAGES]);
+        await r.status;
+        return r;
+      },
+    );
     const st = await r.status;
     assert.equal(st.code, 1, r.output());
     const err = r.stderr.join("\n");
