@@ -50,6 +50,12 @@ unpack_debs() {
     if [[ -z "$deb" ]]; then
       (cd "$DEB_DIR" && apt-get download -q "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
       deb="$(find "$DEB_DIR" -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)"
+      if [[ -z "$deb" ]]; then
+        # A machine whose package lists were never fetched (or are stale).
+        apt-get update -qq >&2 || true
+        (cd "$DEB_DIR" && apt-get download -q "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
+        deb="$(find "$DEB_DIR" -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)"
+      fi
       [[ -n "$deb" ]] || {
         echo "build_example_images: apt-get download $pkg failed" >&2
         exit 1

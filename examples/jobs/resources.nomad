@@ -21,9 +21,6 @@ job "resources" {
         memory_swappiness  = 10
         pids_limit         = 64
         shm_size           = "16m"
-        ulimit {
-          nofile = "1024:2048"
-        }
       }
 
       resources {

@@ -1,7 +1,8 @@
 # Hardening: drop every capability and add back the one needed, read-only
 # root filesystem (with a tmpfs for scratch files), no new privileges, and a
 # user namespace so that root in the container is an unprivileged user on the
-# host (`userns = "auto"` needs subordinate id ranges for the "containers" user).
+# host (`userns = "auto"` needs subordinate id ranges for the "containers" user;
+# size=65536 so that "nobody" (65534) is mapped too, e.g. with the task `user = "nobody"`).
 job "hardened" {
   datacenters = ["dc1"]
   type        = "batch"
@@ -9,7 +10,6 @@ job "hardened" {
   group "secure" {
     task "locked-down" {
       driver = "podman"
-      user   = "nobody"
 
       config {
         image           = "docker.io/library/busybox:1.36"
@@ -20,7 +20,7 @@ job "hardened" {
         readonly_rootfs = true
         tmpfs           = ["/tmp:size=8m"]
         security_opt    = ["no-new-privileges"]
-        userns          = "auto"
+        userns          = "auto:size=65536"
         pids_limit      = 32
       }
 

@@ -221,3 +221,25 @@ job "bad" {
     assert.deepEqual(r.allocIds(), [], "failed before any alloc was announced");
   },
 });
+
+Deno.test({
+  ...opts,
+  name:
+    "run-job: the batch feature examples (hello, journald, storage, resources, security) exit 0",
+  fn: async () => {
+    const expect: Record<string, RegExp> = {
+      "hello.nomad": /^hello \| hello from demo-hello as root, task dir \/local$/,
+      "logging_journald.nomad": /^chatty \| line 3 of chatty$/,
+      "storage.nomad": /^probe \| greeting = "hello from [0-9a-f-]{36}"$/,
+      "resources.nomad": /^pinned \| 0$/,
+      "security.nomad": /^locked-down \| CapEff:\s+0000000000000400$/,
+    };
+    for (const [file, line] of Object.entries(expect)) {
+      const r = new RunJob([job(file), ...OFFLINE_IMAGES]);
+      const st = await r.status;
+      assert.equal(st.code, 0, `${file}\n${r.output()}`);
+      assert.ok(r.stdout.some((l) => line.test(l)), `${file}: no line ${line}\n${r.output()}`);
+      await assertNothingLeft(r.allocIds());
+    }
+  },
+});

@@ -166,14 +166,22 @@ function checkSecurity(c: Collector, spec: SpecGenerator, view: InspectView) {
   const hc = view.HostConfig ?? {};
   c.equal("privileged", spec.privileged, hc.Privileged);
   c.equal("readonly_rootfs", spec.read_only_filesystem, hc.ReadonlyRootfs);
-  // Privileged containers get every capability; CapAdd is then not listed.
-  if (hc.CapAdd && !spec.privileged) {
+  // `cap_drop = ["ALL"]`: Podman expands it. CapDrop then lists the default
+  // capabilities not added back and CapAdd only added ones outside the
+  // defaults, so the check is that no requested capability ended up dropped.
+  if ((spec.cap_drop ?? []).some((cap) => capName(cap) === "CAP_ALL")) {
+    const dropped = new Set((hc.CapDrop ?? []).map(capName));
+    for (const cap of spec.cap_add ?? []) {
+      if (dropped.has(capName(cap))) c.add("cap_add", capName(cap), hc.CapDrop ?? []);
+    }
+  } else if (hc.CapAdd && !spec.privileged) {
+    // Privileged containers get every capability; CapAdd is then not listed.
     const have = new Set(hc.CapAdd.map(capName));
     for (const cap of spec.cap_add ?? []) {
       if (!have.has(capName(cap))) c.add("cap_add", capName(cap), hc.CapAdd);
     }
   }
-  if (hc.CapDrop) {
+  if (hc.CapDrop && !(spec.cap_drop ?? []).some((cap) => capName(cap) === "CAP_ALL")) {
     const have = new Set(hc.CapDrop.map(capName));
     for (const cap of spec.cap_drop ?? []) {
       if (!have.has(capName(cap))) c.add("cap_drop", capName(cap), hc.CapDrop);

@@ -136,3 +136,16 @@ Deno.test("fields Podman does not report are not checked", () => {
   assert.deepEqual(verifyContainer(spec, {}), []);
   assert.deepEqual(options(spec, { HostConfig: { Sysctls: { "a.b": "2" } } }), ["sysctl.a.b"]);
 });
+
+Deno.test("cap_drop ALL: Podman's expanded CapDrop/CapAdd verify clean; an added cap dropped is reported", () => {
+  const { spec, inspect } = load("rich");
+  spec.cap_drop = ["ALL"];
+  spec.cap_add = ["NET_BIND_SERVICE"];
+  const hc = inspect.HostConfig!;
+  // What Podman 4.3.1 reports for cap_drop ALL + cap_add NET_BIND_SERVICE (a default cap).
+  hc.CapAdd = [];
+  hc.CapDrop = ["CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW", "CAP_SETUID"];
+  assert.deepEqual(options(spec, inspect).filter((o) => o.startsWith("cap_")), []);
+  hc.CapDrop.push("CAP_NET_BIND_SERVICE");
+  assert.deepEqual(options(spec, inspect).filter((o) => o.startsWith("cap_")), ["cap_add"]);
+});
