@@ -83,6 +83,7 @@ export class GroupRun {
   /** Resolves with the run's exit code once the main tasks have ended (per job type). */
   readonly mainsDone: Promise<number>;
   #stopping = false;
+  #aborted = false;
 
   constructor(opts: GroupRunOptions) {
     this.opts = opts;
@@ -155,7 +156,9 @@ export class GroupRun {
   async #startTask(t: TaskRun, poststop = false): Promise<void> {
     const { harness: h, group, job } = this.opts;
     const d = t.plan.decl;
-    if (this.#stopping && !poststop) throw new TaskRunError("stopping: not started");
+    if ((this.#stopping || this.#aborted) && !poststop) {
+      throw new TaskRunError("stopping: not started");
+    }
     if (!this.#alloc) {
       this.#alloc = await makeAllocDir(d.name, {
         allocId: this.opts.allocId,
@@ -227,6 +230,11 @@ export class GroupRun {
         return 1;
       },
     );
+  }
+
+  /** Lets a start in progress finish the task it is starting, and start no more. */
+  abortStart(): void {
+    this.#aborted = true;
   }
 
   /**

@@ -195,8 +195,17 @@ export async function runJob(args: RunJobArgs): Promise<number> {
         pauseImage: args.pauseImage,
       });
       runs.push(run);
-      const started = await Promise.race([run.start().then(() => "started" as const), stopSignal]);
-      if (started === "signal") return 0; // stop() below aborts the rest of the start
+      const starting = run.start();
+      // After a signal, the rest of the start fails on purpose ("stopping"): not unhandled.
+      starting.catch(() => {});
+      const started = await Promise.race([starting.then(() => "started" as const), stopSignal]);
+      if (started === "signal") {
+        // Let the task being started come up (bounded: a prestart task may never exit),
+        // so that stop() below sees it.
+        run.abortStart();
+        await Promise.race([starting.catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
+        return 0;
+      }
     }
     status("all tasks running");
     for (const line of portLines(job, plans)) status(`port ${line}`);
