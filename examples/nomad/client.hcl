@@ -69,6 +69,14 @@ plugin "nomad-driver-podman" {
     #   helper = "ecr-login"
     # }
 
+    # Operator controls (all permissive by default; see client-hardened.hcl and README):
+    # allow_privileged      = true
+    # allow_caps            = ["all"]
+    # allow_host_network    = true
+    # allow_devices         = ["*"]
+    # allow_runtime_options = ["all"]
+    # and in volumes { }: allowed_roots = ["/"]
+
     # Remove containers this plugin created that no Nomad task owns any more.
     # dangling_containers {
     #   enabled        = true
