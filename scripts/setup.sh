@@ -97,5 +97,18 @@ for f in /etc/subuid /etc/subgid; do
     say "added subordinate IDs for user namespaces (containers) to $f"
   fi
 done
+# Rootless Podman tests (issue 8): an unprivileged user with subordinate IDs; its Podman API
+# service is started by scripts/test_env.sh.
+NDP_ROOTLESS_USER=ndp-rootless
+if ! id "$NDP_ROOTLESS_USER" >/dev/null 2>&1; then
+  useradd --create-home --shell /usr/sbin/nologin "$NDP_ROOTLESS_USER"
+  say "created the rootless test user $NDP_ROOTLESS_USER (uid $(id -u "$NDP_ROOTLESS_USER"))"
+fi
+for f in /etc/subuid /etc/subgid; do
+  if ! grep -q "^$NDP_ROOTLESS_USER:" "$f" 2>/dev/null; then
+    echo "$NDP_ROOTLESS_USER:100000:65536" >>"$f"
+    say "added subordinate IDs of $NDP_ROOTLESS_USER to $f"
+  fi
+done
 mkdir -p /var/lib/ndp-test /run/ndp-test
 say "done"

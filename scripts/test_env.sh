@@ -156,6 +156,64 @@ start_podman() {
   say "started podman service on $NDP_PODMAN_SOCKET (pid $(cat "$PODMAN_PID_FILE"))"
 }
 
+# ---------------------------------------------------------------- rootless podman service
+# The unprivileged user $NDP_ROOTLESS_USER (scripts/setup.sh) runs its own Podman API service on
+# $NDP_ROOTLESS_SOCKET, with the test image in its own store (rootless tests, issue 8).
+rootless_podman() {
+  (cd / && runuser -u "$NDP_ROOTLESS_USER" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME="$NDP_ROOTLESS_HOME" XDG_RUNTIME_DIR="$NDP_ROOTLESS_RUNTIME_DIR" \
+    CONTAINERS_CONF="$NDP_PODMAN_CONF_DIR/rootless/containers.conf" podman "$@")
+}
+
+rootless_ping() {
+  curl -fsS -m 2 --unix-socket "$NDP_ROOTLESS_SOCKET" http://d/v4.0.0/libpod/_ping
+}
+
+start_rootless() {
+  if ! id "$NDP_ROOTLESS_USER" >/dev/null 2>&1; then
+    say "rootless podman: user $NDP_ROOTLESS_USER missing (run scripts/setup.sh): skipped"
+    return 0
+  fi
+  local uid gid
+  uid="$(id -u "$NDP_ROOTLESS_USER")"
+  gid="$(id -g "$NDP_ROOTLESS_USER")"
+  # slirp4netns opens /dev/net/tun as the user; the runtime dir must exist and be the user's.
+  [[ -c /dev/net/tun ]] && chmod 0666 /dev/net/tun
+  install -d -m 0700 -o "$uid" -g "$gid" "$NDP_ROOTLESS_RUNTIME_DIR"
+  if pid_alive "$ROOTLESS_PID_FILE" "system service" && rootless_ping >/dev/null 2>&1; then
+    say "rootless podman service already running (pid $(cat "$ROOTLESS_PID_FILE"))"
+  else
+    stop_pid "$ROOTLESS_PID_FILE" "system service" >/dev/null
+    rm -f "$NDP_ROOTLESS_SOCKET"
+    install -d -m 0700 -o "$uid" -g "$gid" "$(dirname "$NDP_ROOTLESS_SOCKET")"
+    touch "$NDP_LOG_DIR/rootless-podman-service.log"
+    (
+      cd /
+      setsid runuser -u "$NDP_ROOTLESS_USER" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+        HOME="$NDP_ROOTLESS_HOME" XDG_RUNTIME_DIR="$NDP_ROOTLESS_RUNTIME_DIR" \
+        CONTAINERS_CONF="$NDP_PODMAN_CONF_DIR/rootless/containers.conf" \
+        podman system service --time 0 "unix://$NDP_ROOTLESS_SOCKET" \
+        </dev/null >>"$NDP_LOG_DIR/rootless-podman-service.log" 2>&1 &
+      echo $! >"$ROOTLESS_PID_FILE"
+    )
+    if ! wait_for 30 rootless_ping; then
+      tail -n 20 "$NDP_LOG_DIR/rootless-podman-service.log" >&2 || true
+      die "rootless podman service did not answer on $NDP_ROOTLESS_SOCKET"
+    fi
+    say "started rootless podman service on $NDP_ROOTLESS_SOCKET (pid $(cat "$ROOTLESS_PID_FILE"))"
+  fi
+  local want have
+  want="$(ndp_podman image inspect --format '{{.ID}}' "$NDP_TEST_IMAGE")"
+  have="$(rootless_podman image inspect --format '{{.ID}}' "$NDP_TEST_IMAGE" 2>/dev/null || true)"
+  if [[ "$want" != "$have" ]]; then
+    rootless_podman load -q <"$NDP_TEST_IMAGE_OCI_ARCHIVE" >/dev/null
+    rootless_podman tag "$want" "$NDP_TEST_IMAGE"
+    say "loaded $NDP_TEST_IMAGE into the store of $NDP_ROOTLESS_USER"
+  else
+    say "rootless store of $NDP_ROOTLESS_USER holds $NDP_TEST_IMAGE"
+  fi
+}
+
 # ---------------------------------------------------------------- registry
 registry_ping() {
   curl -fsS -m 2 --cacert "$NDP_REGISTRY_CA" \
@@ -267,10 +325,12 @@ cmd_start() {
   start_podman
   start_registry
   push_test_image
+  start_rootless
   say "environment ready"
 }
 
 cmd_stop() {
+  stop_pid "$ROOTLESS_PID_FILE" "system service"
   stop_pid "$REGISTRY_PID_FILE" "docker-registry"
   stop_pid "$PODMAN_PID_FILE" "system service"
   if [[ -s "$JOURNALD_PID_FILE" ]]; then
@@ -308,7 +368,8 @@ cmd_env() {
   for v in NDP_PODMAN_SOCKET NDP_TEST_IMAGE NDP_TEST_HEALTH_IMAGE NDP_TEST_IMAGE_OCI_ARCHIVE \
     NDP_TEST_IMAGE_DOCKER_ARCHIVE NDP_REGISTRY NDP_REGISTRY_USER NDP_REGISTRY_PASSWORD \
     NDP_REGISTRY_IMAGE NDP_REGISTRY_CA CONTAINERS_CONF CONTAINERS_STORAGE_CONF \
-    CONTAINERS_REGISTRIES_CONF; do
+    CONTAINERS_REGISTRIES_CONF NDP_ROOTLESS_USER NDP_ROOTLESS_SOCKET NDP_ALLOC_ROOT \
+    NDP_PLUGIN_SOCKET_DIR; do
     printf 'export %s=%q\n' "$v" "${!v}"
   done
 }
@@ -351,6 +412,7 @@ cmd_clean() {
 
 case "${1:-}" in
   start) cmd_start ;;
+  rootless) start_rootless ;;
   stop) cmd_stop ;;
   restart)
     cmd_stop

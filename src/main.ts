@@ -41,7 +41,18 @@ async function main(): Promise<number> {
     logger.error("uncaught error", { error: String(e.error?.stack ?? e.message) });
   });
   const driver = new PodmanDriver(logger.named("driver"));
-  return await servePlugin({
+  try {
+    return await serve(driver);
+  } catch (err) {
+    // E.g. a go-plugin socket dir outside the deployment profile: one clear hclog line.
+    logger.error("cannot serve the plugin", { error: err instanceof Error ? err.message : String(err) });
+    return 1;
+  }
+}
+
+function serve(driver: PodmanDriver): Promise<number> {
+  const logger = rootLogger;
+  return servePlugin({
     logger: logger.named("plugin"),
     env,
     onShutdown: () => driver.shutdown(),

@@ -25,6 +25,16 @@ export NDP_REGISTRY_USER="ndp"
 export NDP_REGISTRY_PASSWORD="ndp-secret-pw"
 export NDP_REGISTRY_IMAGE="$NDP_REGISTRY/ndp/busybox:latest"
 export NDP_REGISTRY_CA="$NDP_REGISTRY_DIR/ca.crt"
+# The rootless test user (scripts/setup.sh) and its own Podman API service.
+export NDP_ROOTLESS_USER=ndp-rootless
+NDP_ROOTLESS_UID="$(id -u "$NDP_ROOTLESS_USER" 2>/dev/null || echo 1001)"
+NDP_ROOTLESS_HOME="/home/$NDP_ROOTLESS_USER"
+NDP_ROOTLESS_RUNTIME_DIR="/run/user/$NDP_ROOTLESS_UID"
+export NDP_ROOTLESS_SOCKET="$NDP_ROOTLESS_RUNTIME_DIR/podman/podman.sock"
+# The test deployment profile (tests/profile.json) grants the plugin these two directories:
+# every test alloc dir lives under the first, the plugin's go-plugin socket in the second.
+export NDP_ALLOC_ROOT="$NDP_RUN_DIR/allocs"
+export NDP_PLUGIN_SOCKET_DIR="$NDP_RUN_DIR/plugin-sockets"
 # Any podman CLI started with this environment uses the private config and store.
 export CONTAINERS_CONF="$NDP_PODMAN_CONF_DIR/containers.conf"
 export CONTAINERS_STORAGE_CONF="$NDP_PODMAN_CONF_DIR/storage.conf"

@@ -86,6 +86,9 @@ export const PLUGIN_CONFIG_SPEC: Spec = obj({
   disable_log_collection: attrDefault("disable_log_collection", "bool", false),
   client_http_timeout: attrDefault("client_http_timeout", "string", "60s"),
   dns_servers: attr("dns_servers", "list(string)"),
+  // Extensions (least privilege, rootless): see PluginConfig.
+  image_archive_roots: attr("image_archive_roots", "list(string)"),
+  rootless_without_limits: attrDefault("rootless_without_limits", "bool", false),
   auth: block(
     "auth",
     obj({
@@ -148,7 +151,16 @@ export function decodePluginConfig(bytes: Uint8Array, opts: PluginConfigOptions)
     if (!isIpAddress(s)) throw new ConfigError(`dns_servers[${i}]`, s, "not an IP address");
   });
 
+  const imageArchiveRoots = f.strList("image_archive_roots").map((r, i) => {
+    if (!r.startsWith("/") || r.split("/").includes("..")) {
+      throw new ConfigError(`image_archive_roots[${i}]`, r, "not an absolute path without '..'");
+    }
+    return r.length > 1 ? r.replace(/\/+$/, "") : r;
+  });
+
   return {
+    imageArchiveRoots,
+    rootlessWithoutLimits: f.bool("rootless_without_limits") ?? false,
     sockets: decodeSockets(f, opts.uid),
     volumes: {
       enabled: volumes?.bool("enabled") ?? true,

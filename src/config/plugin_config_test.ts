@@ -53,6 +53,8 @@ const DEFAULTS: PluginConfig = {
   dnsServers: [],
   auth: { config: "", helper: "" },
   danglingContainers: { enabled: true, periodMs: 300_000, creationGraceMs: 300_000 },
+  imageArchiveRoots: [],
+  rootlessWithoutLimits: false,
 };
 
 Deno.test("plugin config: empty block gives every default", async () => {
@@ -89,6 +91,8 @@ Deno.test("plugin config: every option round-trips HCL → msgpack → PluginCon
       dnsServers: ["1.1.1.1", "2606:4700:4700::1111"],
       auth: { config: "/etc/containers/auth.json", helper: "ecr-login" },
       danglingContainers: { enabled: false, periodMs: 300, creationGraceMs: 0.005 },
+      imageArchiveRoots: ["/srv/images"],
+      rootlessWithoutLimits: true,
     } satisfies PluginConfig,
   );
 });

@@ -56,6 +56,16 @@ export interface PluginConfig {
   auth: { config: string; helper: string };
   /** Reconciler of containers this plugin created that no task owns. */
   danglingContainers: { enabled: boolean; periodMs: number; creationGraceMs: number };
+  /**
+   * Directories (besides the task's own alloc dir) that `oci-archive:`/`docker-archive:`
+   * file paths may lie in (`image_archive_roots`, absolute; default none).
+   */
+  imageArchiveRoots: string[];
+  /**
+   * Rootless Podman on a cgroups v1 host cannot apply memory/CPU/pids limits: by default
+   * such a task is refused; `rootless_without_limits = true` runs it without them.
+   */
+  rootlessWithoutLimits: boolean;
 }
 
 /** Task-level registry credentials (`auth { }` block). */

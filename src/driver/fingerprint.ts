@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { limitsApply } from "./rootless_limits.ts";
 import type { SocketConfig } from "../config/types.ts";
 
 /** What a socket's system info tells us (only what we report or use). */
@@ -77,6 +78,8 @@ export function buildFingerprint(results: SocketResult[]): FingerprintReport {
       [`${p}.cgroupVersion`]: { string: f.cgroupVersion },
       [`${p}.cgroupManager`]: { string: f.cgroupManager },
       [`${p}.rootless`]: { bool: f.rootless },
+      // false: rootless on cgroups v1 (see rootless_limits.ts / rootless_without_limits).
+      [`${p}.resourceLimits`]: { bool: limitsApply(f) },
       [`${p}.seccompEnabled`]: { bool: f.seccompEnabled },
       [`${p}.selinuxEnabled`]: { bool: f.selinuxEnabled },
     });

@@ -44,6 +44,9 @@ import {
   OomMonitor,
 } from "./oom.ts";
 import { ImageResolver } from "./images.ts";
+import { checkArchiveSource } from "./archive_policy.ts";
+import { applyRootlessLimits } from "./rootless_limits.ts";
+import { handFifosToSocketOwner } from "./rootless_fifos.ts";
 import { DanglingReconciler } from "./reconciler.ts";
 import { ImageGc } from "./image_gc.ts";
 import { signalName, signalNumber } from "./signals.ts";
@@ -371,7 +374,7 @@ export class TaskLifecycle {
     const name = containerName(task.name, task.allocId);
     const imageId = await this.#images.resolve(client.images, {
       socketKey: socket.name,
-      config,
+      config: checkArchiveSource(config, task, plugin.imageArchiveRoots),
       plugin,
       onEvent: (msg, annotations) =>
         this.#event(
@@ -384,6 +387,10 @@ export class TaskLifecycle {
       ? (await client.images.inspect(imageId)).healthcheck
       : undefined;
     const spec = buildContainerSpec({ task, config, plugin, host, imageId, imageHealthcheck });
+    const limitsEvent = applyRootlessLimits(spec, host, plugin, socket);
+    if (host.rootless && logging.driver === "nomad" && !logDisabled) {
+      handFifosToSocketOwner(task, socket.socketPath);
+    }
     const network = customNetworkToCheck({ task, config, plugin, host, imageId });
     if (network && !(await client.networkExists(network))) {
       throw new InvalidRequestError(
@@ -413,6 +420,7 @@ export class TaskLifecycle {
     handle.memoryLimitBytes = spec.resource_limits?.memory?.limit ?? 0;
     let inspectHealth: ContainerInspect["healthcheck"];
     try {
+      if (limitsEvent) this.#event(handle, limitsEvent, {});
       for (const w of created.warnings) this.#event(handle, `Podman: ${w}`, {});
       this.#watcher(client).watch(created.id);
       await client.containers.start(created.id);

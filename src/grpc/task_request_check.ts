@@ -7,6 +7,7 @@
  */
 import { InvalidRequestError } from "../driver/errors.ts";
 import type { NomadTask } from "../driver/task_request.ts";
+import { profileDenied } from "../profile/denied.ts";
 
 const CPUSET = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 
@@ -40,7 +41,10 @@ export function checkTaskRequest(task: NomadTask): void {
   let isDir = false;
   try {
     isDir = Deno.statSync(task.allocDir).isDirectory;
-  } catch { /* reported below */ }
+  } catch (err) {
+    const denied = profileDenied(err, "task.alloc_dir", task.allocDir.slice(0, 200), "data_dir");
+    if (denied) throw new InvalidRequestError("task.alloc_dir", denied.message);
+  }
   if (!isDir) {
     throw new InvalidRequestError(
       "task.alloc_dir",

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { isNotCapable } from "../profile/denied.ts";
 import * as fs from "node:fs";
 
 /** The path of a log fifo is not a fifo (symlink, regular file, directory, ...). */
@@ -70,6 +71,11 @@ function errCode(err: unknown): string | undefined {
 }
 
 function describe(err: unknown): string {
+  // A Deno permission denial: the path lies outside the deployment profile.
+  if (isNotCapable(err)) {
+    return "it is outside the plugin's deployment profile: add its directory (Nomad's data dir) " +
+      "to the profile setting data_dir";
+  }
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -7,6 +7,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../log/logger.ts";
 import { handshakeLine, negotiateProtocolVersion } from "./handshake.ts";
+import { bindAtPlace, chooseSocketPlace } from "./socket_place.ts";
 
 /** One gRPC service to register. */
 export interface ServiceRegistration {
@@ -25,40 +26,6 @@ export interface ServeOptions {
   onShutdown?: () => Promise<void>;
   /** Writes the handshake line (default: synchronously to stdout). */
   writeStdout?: (line: string) => void;
-}
-
-/** Where the listening socket lives and how to clean it up. */
-interface SocketPlace {
-  path: string;
-  cleanup: () => void;
-}
-
-function randomSuffix(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(5));
-  return Array.from(bytes, (b) => b.toString().padStart(3, "0")).join("");
-}
-
-function chooseSocketPlace(env: (key: string) => string | undefined): SocketPlace {
-  const dir = env("PLUGIN_UNIX_SOCKET_DIR");
-  if (dir) {
-    const path = `${dir.replace(/\/+$/, "")}/plugin${randomSuffix()}`;
-    return { path, cleanup: () => removeQuietly(path) };
-  }
-  const privateDir = Deno.makeTempDirSync({ prefix: "plugin" });
-  const path = `${privateDir}/plugin.sock`;
-  return {
-    path,
-    cleanup: () => {
-      removeQuietly(path);
-      removeQuietly(privateDir);
-    },
-  };
-}
-
-function removeQuietly(path: string): void {
-  try {
-    Deno.removeSync(path);
-  } catch { /* already gone */ }
 }
 
 function writeStdoutSync(line: string): void {
@@ -132,12 +99,13 @@ export async function servePlugin(options: ServeOptions): Promise<number> {
   Deno.addSignalListener("SIGHUP", ignore("SIGHUP"));
   Deno.addSignalListener("SIGTERM", () => requestShutdown("SIGTERM"));
 
-  await new Promise<void>((resolve, reject) => {
-    server.bindAsync(`unix://${place.path}`, grpc.ServerCredentials.createInsecure(), (err) => {
-      if (err) reject(err);
-      else resolve();
-    });
-  });
+  await bindAtPlace(place, (path) =>
+    new Promise<void>((resolve, reject) => {
+      server.bindAsync(`unix://${path}`, grpc.ServerCredentials.createInsecure(), (err) => {
+        if (err) reject(err);
+        else resolve();
+      });
+    }));
   const group = env("PLUGIN_UNIX_SOCKET_GROUP");
   if (group && /^\d+$/.test(group)) {
     try {

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { profileDenied, ProfileDeniedError } from "../profile/denied.ts";
 import type { Logger } from "../log/logger.ts";
 import {
   PodmanApiError,
@@ -148,10 +149,34 @@ export class Transport {
     this.address = parseAddress(options.socketPath);
     this.timeoutMs = options.timeoutMs;
     this.#logger = options.logger;
-    this.#client = this.address.kind === "unix"
-      ? Deno.createHttpClient({ proxy: { transport: "unix", path: this.address.path } })
-      : Deno.createHttpClient({});
+    this.#client = this.#httpClient();
   }
+
+  /**
+   * The pooled client. A socket the deployment profile does not grant makes Deno refuse
+   * the client itself: then every call fails with a connection error that says so.
+   */
+  #httpClient(): Deno.HttpClient {
+    const a = this.address;
+    try {
+      return a.kind === "unix"
+        ? Deno.createHttpClient({ proxy: { transport: "unix", path: a.path } })
+        : Deno.createHttpClient({});
+    } catch (err) {
+      const denied = profileDenied(
+        err,
+        "the Podman socket",
+        a.kind === "unix" ? a.path : a.display,
+        a.kind === "unix" ? "podman_socket" : "net",
+      );
+      if (!denied) throw err;
+      this.#refused = denied;
+      return Deno.createHttpClient({});
+    }
+  }
+
+  /** Why every call fails (a socket outside the deployment profile), if so. */
+  #refused: Error | undefined;
 
   /** Closes the pooled connections. Further calls fail. */
   close(): void {
@@ -201,6 +226,7 @@ export class Transport {
   /** Opens a raw byte connection to the service (for hijacked exec sessions). */
   async connectRaw(): Promise<Deno.Conn> {
     const a = this.address;
+    if (this.#refused) throw this.#connectionError("CONNECT", "", this.#refused);
     try {
       if (a.kind === "unix") return await Deno.connect({ transport: "unix", path: a.path });
       if (a.kind === "https") {
@@ -218,6 +244,7 @@ export class Transport {
     prefix: string,
   ): Promise<Outcome<K>> {
     const path = buildPath(prefix, ep.path, options.params, options.query);
+    if (this.#refused) throw this.#connectionError(ep.method, path, this.#refused);
     const mode = ep.timeout ?? "call";
     const timer = new Deadline(
       mode === "call" ? options.timeoutMs ?? this.timeoutMs : options.timeoutMs,
@@ -333,6 +360,9 @@ export class Transport {
 
   #connectionError(method: string, path: string, err: unknown): PodmanConnectionError {
     const where = this.address.display;
+    if (this.address.kind !== "unix" && !(err instanceof ProfileDeniedError)) {
+      err = profileDenied(err, "the Podman URL host", `${this.address.hostname}:${this.address.port}`, "net") ?? err;
+    }
     const detail = err instanceof Error ? (errorChain(err) || err.message) : String(err);
     return new PodmanConnectionError(
       `Cannot reach Podman at '${where}'${path ? ` for ${method} ${path}` : ""}: ${detail}`,

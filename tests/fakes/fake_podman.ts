@@ -85,11 +85,46 @@ export function streamed(
 }
 
 /**
- * Starts a fake Podman on a temp unix socket. When the handler returns
+ * Fake sockets live at fixed paths (`<NDP_RUN_DIR>/fakes/slot-<n>/podman.sock`,
+ * n < {@link FAKE_SLOTS}) because the plugin's test profile (tests/profile.json)
+ * can grant unix sockets only by exact path. A slot is claimed with an atomic
+ * mkdir; one whose owner process is gone is reclaimed.
+ */
+export const FAKE_SLOTS = 8;
+const FAKE_ROOT = `${Deno.env.get("NDP_RUN_DIR") ?? "/run/ndp-test"}/fakes`;
+
+function claimFakeSlot(): string {
+  Deno.mkdirSync(FAKE_ROOT, { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    for (let n = 0; n < FAKE_SLOTS; n++) {
+      const dir = `${FAKE_ROOT}/slot-${n}`;
+      try {
+        Deno.mkdirSync(dir);
+      } catch {
+        let owner = "";
+        try {
+          owner = Deno.readTextFileSync(`${dir}/owner`).trim();
+        } catch { /* being claimed, or left half-made */ }
+        let alive = false;
+        try {
+          alive = owner !== "" && Deno.statSync(`/proc/${owner}`).isDirectory;
+        } catch { /* gone */ }
+        if (attempt > 0 && !alive) Deno.removeSync(dir, { recursive: true });
+        continue;
+      }
+      Deno.writeTextFileSync(`${dir}/owner`, String(Deno.pid));
+      return dir;
+    }
+  }
+  throw new Error(`all ${FAKE_SLOTS} fake Podman slots under ${FAKE_ROOT} are in use`);
+}
+
+/**
+ * Starts a fake Podman on a unix socket. When the handler returns
  * `undefined`, `_ping` gets Podman 4.3.1's answer and anything else a 404.
  */
 export async function startFakePodman(handler: FakeHandler): Promise<FakePodman> {
-  const dir = await Deno.makeTempDir({ prefix: "ndp-fake-podman-" });
+  const dir = claimFakeSlot();
   const socketPath = `${dir}/podman.sock`;
   const requests: SeenRequest[] = [];
   const ac = new AbortController();

@@ -5,6 +5,7 @@
  * @module
  */
 import fs from "node:fs";
+import { ALLOC_ROOT, ensureTestDirs } from "./env.ts";
 
 /** Reads a fifo until EOF (all writers closed), like logmon. */
 export class FifoReader {
@@ -134,8 +135,16 @@ export async function makeAllocDir(
   options: { allocId?: string; root?: string; logging?: boolean } = {},
 ): Promise<AllocDir> {
   const allocId = options.allocId ?? newAllocId();
-  const root = options.root ?? Deno.makeTempDirSync({ prefix: "ndp-alloc-" });
-  const allocDir = `${root}/${allocId}`;
+  let root = options.root;
+  if (root === undefined) {
+    // Under the test profile's data_dir; traversable like Nomad's (0755), so rootless
+    // containers reach their binds.
+    ensureTestDirs();
+    root = Deno.makeTempDirSync({ dir: ALLOC_ROOT, prefix: "ndp-alloc-" });
+    Deno.chmodSync(root, 0o755);
+  }
+  const rootDir: string = root;
+  const allocDir = `${rootDir}/${allocId}`;
   for (const d of ["alloc/logs", "alloc/tmp", "alloc/data"]) {
     Deno.mkdirSync(`${allocDir}/${d}`, { recursive: true });
   }
@@ -169,7 +178,7 @@ export async function makeAllocDir(
       await stdout?.close();
       await stderr?.close();
       try {
-        Deno.removeSync(root, { recursive: true });
+        Deno.removeSync(rootDir, { recursive: true });
       } catch { /* already gone */ }
     },
   };

@@ -9,6 +9,28 @@ export const REPO_ROOT: string = new URL("../..", import.meta.url).pathname.repl
 /** The launcher that runs the plugin under its own permission set. */
 export const PLUGIN_LAUNCHER = `${REPO_ROOT}/scripts/nomad-driver-podman`;
 
+/** The deployment profile the harness runs the plugin under (never -A). */
+export const TEST_PROFILE = `${REPO_ROOT}/tests/profile.json`;
+/** Every test alloc dir lives under this root (the test profile's data_dir). */
+export const ALLOC_ROOT: string = Deno.env.get("NDP_ALLOC_ROOT") ?? "/run/ndp-test/allocs";
+/** The plugin's go-plugin socket dir in tests (PLUGIN_UNIX_SOCKET_DIR). */
+export const PLUGIN_SOCKET_DIR: string = Deno.env.get("NDP_PLUGIN_SOCKET_DIR") ??
+  "/run/ndp-test/plugin-sockets";
+/** The rootless test user and its own Podman API socket (scripts/test_env.sh). */
+export const ROOTLESS_USER: string = Deno.env.get("NDP_ROOTLESS_USER") ?? "ndp-rootless";
+export const ROOTLESS_SOCKET: string = Deno.env.get("NDP_ROOTLESS_SOCKET") ??
+  "/run/user/1001/podman/podman.sock";
+
+/** Creates the alloc root (0755: rootless containers traverse it) and the socket dir (1777). */
+export function ensureTestDirs(): void {
+  for (const [dir, mode] of [[ALLOC_ROOT, 0o755], [PLUGIN_SOCKET_DIR, 0o1777]] as const) {
+    try {
+      Deno.mkdirSync(dir, { recursive: true });
+      Deno.chmodSync(dir, mode);
+    } catch { /* not root: the test environment made them */ }
+  }
+}
+
 /** The private Podman API socket of the test environment. */
 export const PODMAN_SOCKET: string = Deno.env.get("NDP_PODMAN_SOCKET") ??
   "/run/ndp-test/podman.sock";

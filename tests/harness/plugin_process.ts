@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { PLUGIN_LAUNCHER } from "./env.ts";
+import { ensureTestDirs, PLUGIN_LAUNCHER, PLUGIN_SOCKET_DIR, TEST_PROFILE } from "./env.ts";
 
 export const MAGIC_COOKIE_KEY = "NOMAD_PLUGIN_MAGIC_COOKIE";
 export const MAGIC_COOKIE_VALUE =
@@ -115,7 +115,11 @@ async function pumpLines(
 /** Runs a plugin command to completion (no handshake expected), e.g. without the cookie. */
 export async function runPluginCommand(options: SpawnOptions = {}): Promise<Deno.CommandOutput> {
   const [cmd, ...args] = options.command ?? [PLUGIN_LAUNCHER];
-  const env: Record<string, string> = { ...Deno.env.toObject(), ...options.env };
+  const env: Record<string, string> = {
+    ...Deno.env.toObject(),
+    NOMAD_DRIVER_PODMAN_PROFILE: TEST_PROFILE,
+    ...options.env,
+  };
   if (options.noCookie) delete env[MAGIC_COOKIE_KEY];
   else env[MAGIC_COOKIE_KEY] = MAGIC_COOKIE_VALUE;
   return await new Deno.Command(cmd!, { args, env, clearEnv: true, stdin: "null" }).output();
@@ -127,8 +131,12 @@ export async function runPluginCommand(options: SpawnOptions = {}): Promise<Deno
  */
 export async function spawnPlugin(options: SpawnOptions = {}): Promise<PluginProcess> {
   const [cmd, ...args] = options.command ?? [PLUGIN_LAUNCHER];
+  ensureTestDirs();
   const env: Record<string, string> = {
     ...Deno.env.toObject(),
+    // The plugin runs under the test deployment profile (scoped permissions, never -A).
+    NOMAD_DRIVER_PODMAN_PROFILE: TEST_PROFILE,
+    PLUGIN_UNIX_SOCKET_DIR: PLUGIN_SOCKET_DIR,
     PLUGIN_PROTOCOL_VERSIONS: "2",
     PLUGIN_MIN_PORT: "10000",
     PLUGIN_MAX_PORT: "25000",

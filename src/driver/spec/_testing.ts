@@ -87,6 +87,8 @@ export function makePlugin(over: Partial<PluginConfig> = {}): PluginConfig {
     dnsServers: [],
     auth: { config: "", helper: "" },
     danglingContainers: { enabled: true, periodMs: 300_000, creationGraceMs: 300_000 },
+    imageArchiveRoots: [],
+    rootlessWithoutLimits: false,
     ...over,
   };
 }
