@@ -45,7 +45,9 @@ async function main(): Promise<number> {
     return await serve(driver);
   } catch (err) {
     // E.g. a go-plugin socket dir outside the deployment profile: one clear hclog line.
-    logger.error("cannot serve the plugin", { error: err instanceof Error ? err.message : String(err) });
+    logger.error("cannot serve the plugin", {
+      error: err instanceof Error ? err.message : String(err),
+    });
     return 1;
   }
 }

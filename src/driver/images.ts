@@ -16,6 +16,7 @@
  * @module
  */
 
+import { isNotCapable } from "../profile/denied.ts";
 import type { PluginConfig, TaskConfig } from "../config/types.ts";
 import type { ImagesApi, RegistryAuth } from "../podman/images.ts";
 import type { PullReport } from "../podman/types.ts";
@@ -495,6 +496,15 @@ export class ImageResolver {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (deadline.aborted) {
         throw failed(`image_pull_timeout of ${formatMs(timeoutMs)} passed`, true);
+      }
+      if (isNotCapable(err)) {
+        const host = new URL(source.url).host;
+        throw failed(
+          `the host ${host} is outside the plugin's deployment profile: add "${host}" to the ` +
+            `profile setting net`,
+          false,
+          err,
+        );
       }
       throw failed(`the download failed: ${errText(err)}`, true, err);
     }

@@ -22,7 +22,9 @@ export function handFifosToSocketOwner(
 ): void {
   const owner = socketOwner(socketPath);
   if (owner === undefined || owner.uid === (Deno.uid() ?? -1)) return;
-  for (const [path, field] of [[task.stdoutPath, "stdout_path"], [task.stderrPath, "stderr_path"]]) {
+  for (
+    const [path, field] of [[task.stdoutPath, "stdout_path"], [task.stderrPath, "stderr_path"]]
+  ) {
     try {
       chownFifo(path, field, owner);
     } catch (err) {

@@ -361,7 +361,12 @@ export class Transport {
   #connectionError(method: string, path: string, err: unknown): PodmanConnectionError {
     const where = this.address.display;
     if (this.address.kind !== "unix" && !(err instanceof ProfileDeniedError)) {
-      err = profileDenied(err, "the Podman URL host", `${this.address.hostname}:${this.address.port}`, "net") ?? err;
+      err = profileDenied(
+        err,
+        "the Podman URL host",
+        `${this.address.hostname}:${this.address.port}`,
+        "net",
+      ) ?? err;
     }
     const detail = err instanceof Error ? (errorChain(err) || err.message) : String(err);
     return new PodmanConnectionError(

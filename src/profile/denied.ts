@@ -42,5 +42,7 @@ export function profileDenied(
   path: string,
   setting: ProfileSetting,
 ): ProfileDeniedError | undefined {
-  return isNotCapable(err) ? new ProfileDeniedError(what, path, setting, { cause: err }) : undefined;
+  return isNotCapable(err)
+    ? new ProfileDeniedError(what, path, setting, { cause: err })
+    : undefined;
 }

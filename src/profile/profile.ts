@@ -267,7 +267,12 @@ export function expandSocketPattern(pattern: string, facts: HostFacts): string[]
   }
   const out: string[] = [];
   for (const name of [...names].sort()) {
-    out.push(...expandSocketPattern([...parts.slice(0, star), name, ...parts.slice(star + 1)].join("/"), facts));
+    out.push(
+      ...expandSocketPattern(
+        [...parts.slice(0, star), name, ...parts.slice(star + 1)].join("/"),
+        facts,
+      ),
+    );
   }
   return out;
 }
