@@ -307,6 +307,13 @@ async function authFromConfigFile(
     text = await Deno.readTextFile(path, { signal: options.signal });
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) throw fail("the file does not exist", err);
+    if (err instanceof Deno.errors.NotCapable) {
+      throw fail(
+        "the file is outside the plugin's deployment profile: add it to the profile setting " +
+          `auth_file (deno task compile -- --auth-file ${path})`,
+        err,
+      );
+    }
     throw fail(`the file cannot be read: ${errorText(err)}`, err);
   }
   let doc: unknown;
@@ -383,7 +390,8 @@ async function authFromHelper(
     }
     if (err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotCapable) {
       throw fail(
-        `the plugin is not allowed to run '${command}' (its Deno permissions lack 'run')`,
+        `the plugin is not allowed to run '${command}': add "${helper}" to the deployment ` +
+          `profile setting credential_helper (deno task compile -- --credential-helper ${helper})`,
         err,
       );
     }

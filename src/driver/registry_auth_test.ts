@@ -272,5 +272,8 @@ Deno.test("resolveRegistryAuth() explains a missing run permission", async () =>
     pluginAuth: { config: "", helper: "fake" },
     runHelper: () => Promise.reject(new Deno.errors.NotCapable("Requires run access")),
   });
-  await assert.rejects(resolveRegistryAuth("reg.io/a", o), /Deno permissions lack 'run'/);
+  await assert.rejects(
+    resolveRegistryAuth("reg.io/a", o),
+    /add "fake" to the deployment profile setting credential_helper/,
+  );
 });

@@ -28,7 +28,7 @@ async function fdTargets(pid: number): Promise<string[]> {
 function summary(targets: string[]): string {
   const kinds = new Map<string, number>();
   for (const t of targets) {
-    const k = t.replace(/\[\d+\]$/, "[]").replace(/^\/tmp\/ndp-alloc-[^/]+\/.*/, "<alloc file>");
+    const k = t.replace(/\[\d+\]$/, "[]").replace(/^\/.*\/ndp-alloc-[^/]+\/.*/, "<alloc file>");
     kinds.set(k, (kinds.get(k) ?? 0) + 1);
   }
   return [...kinds].map(([k, n]) => `${n}× ${k}`).join(", ");
