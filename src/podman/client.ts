@@ -14,6 +14,7 @@ import { type EventsOptions, streamEvents } from "./events.ts";
 import { containerStats, statsOnce, type StatsOptions, streamStats } from "./stats.ts";
 import { type LogsOptions, streamLogs } from "./logs.ts";
 import { networkExists } from "./networks.ts";
+import { containerTop, type TopResult } from "./top.ts";
 import type {
   ContainerStats,
   LogChunk,
@@ -102,6 +103,15 @@ export class PodmanClient {
   /** Docker-shaped one-shot stats of one container (user/kernel time, throttling). */
   containerStats(id: string, options: { signal?: AbortSignal } = {}): Promise<ContainerStats> {
     return containerStats(this.#t, id, options);
+  }
+
+  /** The container's processes with the given psgo descriptors (`hpid`, `rss` …). */
+  top(
+    id: string,
+    descriptors: readonly string[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<TopResult> {
+    return containerTop(this.#t, id, descriptors, options);
   }
 
   /** Streams a container's demultiplexed log output. */

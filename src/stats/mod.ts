@@ -10,6 +10,9 @@ import type { StatsSample } from "../driver/types.ts";
 import { cgroupDirsOfPid } from "./cgroup.ts";
 import { mhzPerCore } from "./cpu_tracker.ts";
 import { type StatsBackend, StatsSource } from "./source.ts";
+import type { StatsSample as PodmanSample } from "../podman/types.ts";
+import { isStatsUnsupported, procSample } from "./proc_fallback.ts";
+import { hostReader } from "./host_files.ts";
 
 export { StatsSource } from "./source.ts";
 export type { StatsBackend, StatsSourceOptions } from "./source.ts";
@@ -25,8 +28,27 @@ function isLocal(client: PodmanClient): boolean {
 /** The backend of a real Podman client. */
 export function podmanStatsBackend(client: PodmanClient): StatsBackend {
   const local = isLocal(client);
+  // Set once Podman said it has no cgroup stats (rootless on cgroups v1).
+  let unsupported = false;
+  const fromProcesses = async (containers: string[], signal: AbortSignal) => {
+    const out: PodmanSample[] = [];
+    for (const id of containers) {
+      const s = await procSample(client, id, hostReader.read, signal).catch(() => undefined);
+      if (s) out.push(s);
+    }
+    return out;
+  };
   return {
-    fetch: (containers, signal) => client.stats({ containers, signal }),
+    fetch: async (containers, signal) => {
+      if (unsupported && local && containers.length > 0) return fromProcesses(containers, signal);
+      try {
+        return await client.stats({ containers, signal });
+      } catch (err) {
+        if (!local || containers.length === 0 || !isStatsUnsupported(err)) throw err;
+        unsupported = true;
+        return fromProcesses(containers, signal);
+      }
+    },
     cgroupDirs: async (id) => {
       if (!local) return undefined;
       const inspect = await client.containers.inspect(id);
