@@ -32,6 +32,10 @@ import {
 
 const DEFAULT_FILE = "/etc/nomad-driver-podman/profile.json";
 
+const enc = new TextEncoder();
+const out = (line: string) => Deno.stdout.writeSync(enc.encode(`${line}\n`));
+const errLine = (line: string) => Deno.stderr.writeSync(enc.encode(`${line}\n`));
+
 function hostFacts(): HostFacts {
   return {
     tempDir: Deno.env.get("TMPDIR") || "/tmp",
@@ -92,12 +96,12 @@ function main(args: string[]): number {
     }
     const setting = arg === "--profile" ? "profile" : flagSetting(arg);
     if (setting === undefined) {
-      console.error(`profile: unknown option ${arg}`);
+      errLine(`profile: unknown option ${arg}`);
       return 2;
     }
     value ??= args[++i];
     if (value === undefined) {
-      console.error(`profile: ${arg} needs a value`);
+      errLine(`profile: ${arg} needs a value`);
       return 2;
     }
     if (setting === "profile") file = value;
@@ -124,14 +128,14 @@ function main(args: string[]): number {
     profile = applyOverrides(profile, overrides);
     const resolved = resolveProfile(profile, hostFacts());
     if (explain) {
-      console.error(`profile: ${file ?? "(defaults)"}`);
-      for (const s of PROFILE_SETTINGS) console.error(`  ${s} = ${JSON.stringify(profile[s])}`);
+      errLine(`profile: ${file ?? "(defaults)"}`);
+      for (const s of PROFILE_SETTINGS) errLine(`  ${s} = ${JSON.stringify(profile[s])}`);
     }
-    for (const f of permissionFlags(resolved)) console.log(f);
+    for (const f of permissionFlags(resolved)) out(f);
     return 0;
   } catch (err) {
     if (err instanceof ProfileError) {
-      console.error(`profile: ${err.message}`);
+      errLine(`profile: ${err.message}`);
       return 2;
     }
     throw err;

@@ -25,6 +25,16 @@ export function handFifosToSocketOwner(
   for (
     const [path, field] of [[task.stdoutPath, "stdout_path"], [task.stderrPath, "stderr_path"]]
   ) {
+    if (!path || path === "/dev/null") continue;
+    const blocked = untraversableDir(path, owner);
+    if (blocked) {
+      throw new InvalidRequestError(
+        field,
+        `the rootless Podman socket's owner (uid ${owner.uid}) cannot reach ${path}: ` +
+          `${blocked.dir} has mode 0${(blocked.mode & 0o777).toString(8)}; Nomad's alloc dirs ` +
+          `must be traversable (e.g. 0755)`,
+      );
+    }
     try {
       chownFifo(path, field, owner);
     } catch (err) {
@@ -32,4 +42,33 @@ export function handFifosToSocketOwner(
       throw err;
     }
   }
+}
+
+/**
+ * The first directory above `path` that `owner` cannot search, walking up
+ * while the profile lets the plugin look (a directory it may not stat ends
+ * the walk: it cannot be checked here, and Podman reports it).
+ */
+export function untraversableDir(
+  path: string,
+  owner: { uid: number; gid: number },
+): { dir: string; mode: number } | undefined {
+  let dir = path.slice(0, path.lastIndexOf("/"));
+  while (dir !== "") {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(dir);
+    } catch {
+      return undefined;
+    }
+    const mode = info.mode ?? 0o755;
+    const can = info.uid === owner.uid
+      ? (mode & 0o100) !== 0
+      : info.gid === owner.gid
+      ? (mode & 0o010) !== 0
+      : (mode & 0o001) !== 0;
+    if (!can) return { dir, mode };
+    dir = dir.slice(0, dir.lastIndexOf("/"));
+  }
+  return undefined;
 }

@@ -306,3 +306,24 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  ...opts,
+  name: "rootless: an alloc dir the socket owner cannot traverse is a clear StartTask error",
+  fn: async () => {
+    const h = await Harness.start({ pluginConfig: `${MULTI}\nrootless_without_limits = true` });
+    try {
+      const alloc = await makeAllocDir("task");
+      Deno.chmodSync(alloc.allocDir, 0o700);
+      const t = await h.task({ alloc, config: shTask("echo x", `socket = "rootless"`) });
+      await assertGrpcError(
+        h.start(t),
+        new RegExp(`${alloc.allocDir} has mode 0700`),
+        /must be traversable/,
+      );
+      assert.equal(await h.client.health(), 1);
+    } finally {
+      await h.close();
+    }
+  },
+});

@@ -123,6 +123,7 @@ function claimFakeSlot(): string {
  * Starts a fake Podman on a unix socket. When the handler returns
  * `undefined`, `_ping` gets Podman 4.3.1's answer and anything else a 404.
  */
+// deno-lint-ignore require-await
 export async function startFakePodman(handler: FakeHandler): Promise<FakePodman> {
   const dir = claimFakeSlot();
   const socketPath = `${dir}/podman.sock`;
