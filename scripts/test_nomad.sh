@@ -32,6 +32,11 @@ if [[ -z "${NDP_PODMAN_SOCKET:-}" ]]; then
   eval "$env_lines"
 fi
 
+# The plugin runs under the test deployment profile (alloc dirs under $NDP_ALLOC_ROOT).
+export NOMAD_DRIVER_PODMAN_PROFILE="${NOMAD_DRIVER_PODMAN_PROFILE:-$REPO_DIR/tests/profile.json}"
+export NDP_ALLOC_ROOT="${NDP_ALLOC_ROOT:-/run/ndp-test/allocs}"
+mkdir -p "$NDP_ALLOC_ROOT" 2>/dev/null && chmod 0755 "$NDP_ALLOC_ROOT" 2>/dev/null
+
 t0=$(date +%s.%N)
 "$GO" mod download || fail_early "go mod download failed"
 t1=$(date +%s.%N)

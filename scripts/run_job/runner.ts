@@ -15,6 +15,7 @@ import { configVariables, taskEnv } from "./task_env.ts";
 import { checkTask, orderTasks, type PlannedTask } from "./plan.ts";
 import { GroupRun, type TaskRun, TaskRunError } from "./group_run.ts";
 import { bytes, error, PluginLogTail, status, warn } from "./output.ts";
+import { writeRunJobProfile } from "./profile.ts";
 
 /** The plugin config body run-job sends (SetConfig). */
 export async function pluginConfigBody(args: RunJobArgs): Promise<string> {
@@ -166,7 +167,10 @@ export async function runJob(args: RunJobArgs): Promise<number> {
     await Deno.mkdir(`${dataDir}/plugin`, { recursive: true });
     h = await Harness.start({
       pluginConfig: body,
-      env: { PLUGIN_UNIX_SOCKET_DIR: `${dataDir}/plugin` },
+      env: {
+        PLUGIN_UNIX_SOCKET_DIR: `${dataDir}/plugin`,
+        NOMAD_DRIVER_PODMAN_PROFILE: await writeRunJobProfile(dataDir, body),
+      },
     });
     pluginTail = new PluginLogTail(h.plugin.stderrLines);
     const info = await h.client.pluginInfo();

@@ -134,8 +134,9 @@ func run(m *testing.M) int {
 	if err := os.Symlink(pluginExecutable(), filepath.Join(pluginDir, "nomad-driver-podman")); err != nil {
 		panic(err)
 	}
-	// Alloc dirs live under /tmp like a dev agent's data_dir (the Podman service must reach them).
-	if allocBase, err = os.MkdirTemp("", "ndp-nomad-allocs-"); err != nil {
+	// Alloc dirs live under the test profile's data_dir ($NDP_ALLOC_ROOT, scripts/test_nomad.sh),
+	// like a dev agent's data_dir (the Podman service must reach them).
+	if allocBase, err = os.MkdirTemp(os.Getenv("NDP_ALLOC_ROOT"), "ndp-nomad-allocs-"); err != nil {
 		panic(err)
 	}
 	defer os.RemoveAll(allocBase)
