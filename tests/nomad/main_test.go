@@ -59,6 +59,8 @@ func agentConfig() map[string]interface{} {
 		"socket_path": "unix://" + podmanSocket,
 		"volumes":     []map[string]interface{}{{"enabled": true}},
 		"gc":          []map[string]interface{}{{"container": true}},
+		// Archives outside the task's alloc dir load only from here (and the profile grants it).
+		"image_archive_roots": []string{filepath.Dir(ociArchive)},
 	}
 }
 
