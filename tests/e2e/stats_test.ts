@@ -60,23 +60,10 @@ function n(v: unknown): number {
 }
 
 /**
- * Deno lets only --allow-all read /proc and /sys (the cgroup detail: RSS,
- * cache, swap, throttling). NDP_PLUGIN_ALLOW_ALL=1 runs the plugin that way.
+ * The plugin runs under its scoped deployment profile (never -A): cgroup files under /proc
+ * and /sys are read through `grep` (src/stats/host_files.ts).
  */
-const SPAWN = Deno.env.get("NDP_PLUGIN_ALLOW_ALL") === "1"
-  ? {
-    command: [
-      "deno",
-      "run",
-      "-q",
-      "--no-prompt",
-      "--config",
-      `${REPO_ROOT}/deno.json`,
-      "-A",
-      `${REPO_ROOT}/src/main.ts`,
-    ],
-  }
-  : {};
+const SPAWN = {};
 
 async function withHarness(fn: (h: Harness) => Promise<void>): Promise<void> {
   const h = await Harness.start(SPAWN);
