@@ -158,7 +158,7 @@ function checkVolumeRoots(
       return resolveExisting(posix.resolve(path), realPath);
     } catch (err) {
       const why = isPermissionError(err)
-        ? "the plugin is not permitted to read it (Deno permissions), so its symlinks cannot be checked"
+        ? "the plugin is not permitted to read it (Deno permissions), so its symlinks cannot be checked: add it to the deployment profile setting read (deno task compile -- --read DIR)"
         : err instanceof Error
         ? err.message
         : String(err);

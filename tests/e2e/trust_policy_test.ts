@@ -5,7 +5,7 @@
  * are advertised as fingerprint attributes.
  */
 import assert from "node:assert/strict";
-import { NEEDS_PODMAN } from "../harness/mod.ts";
+import { NEEDS_PODMAN, VOLUME_ROOT } from "../harness/mod.ts";
 import {
   assertGrpcError,
   containerExists,
@@ -17,7 +17,9 @@ import {
 
 const opts = { ignore: NEEDS_PODMAN, sanitizeResources: false, sanitizeOps: false };
 
-const ROOT = await Deno.makeTempDir({ prefix: "ndp-i12-roots-" });
+// Under the test profile's `read` (tests/profile.json): the plugin resolves volume sources.
+Deno.mkdirSync(VOLUME_ROOT, { recursive: true });
+const ROOT = await Deno.makeTempDir({ dir: VOLUME_ROOT, prefix: "ndp-i12-roots-" });
 const ALLOWED = `${ROOT}/allowed`;
 const OUTSIDE = `${ROOT}/outside`;
 Deno.mkdirSync(`${ALLOWED}/data`, { recursive: true });

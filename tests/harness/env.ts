@@ -13,6 +13,8 @@ export const PLUGIN_LAUNCHER = `${REPO_ROOT}/scripts/nomad-driver-podman`;
 export const TEST_PROFILE = `${REPO_ROOT}/tests/profile.json`;
 /** Every test alloc dir lives under this root (the test profile's data_dir). */
 export const ALLOC_ROOT: string = Deno.env.get("NDP_ALLOC_ROOT") ?? "/run/ndp-test/allocs";
+/** Host dirs tests bind as volumes live under this root (the test profile's `read`). */
+export const VOLUME_ROOT: string = Deno.env.get("NDP_VOLUME_ROOT") ?? "/run/ndp-test/volumes";
 /** The plugin's go-plugin socket dir in tests (PLUGIN_UNIX_SOCKET_DIR). */
 export const PLUGIN_SOCKET_DIR: string = Deno.env.get("NDP_PLUGIN_SOCKET_DIR") ??
   "/run/ndp-test/plugin-sockets";
