@@ -149,6 +149,8 @@ export async function runJob(args: RunJobArgs): Promise<number> {
   const ownDataDir = args.dataDir === undefined;
   const dataDir = args.dataDir ?? await Deno.makeTempDir({ prefix: "ndp-run-job-" });
   await Deno.mkdir(dataDir, { recursive: true });
+  // Traversable like Nomad's data dir: a rootless socket's conmon (another user) opens the fifos.
+  if (ownDataDir) await Deno.chmod(dataDir, 0o755);
   let stopRequested: (() => void) | undefined;
   const stopSignal = new Promise<"signal">((r) => (stopRequested = () => r("signal")));
   let signals = 0;

@@ -423,6 +423,9 @@ export class TaskLifecycle {
       if (limitsEvent) this.#event(handle, limitsEvent, {});
       for (const w of created.warnings) this.#event(handle, `Podman: ${w}`, {});
       this.#watcher(client).watch(created.id);
+      if (handle.memoryLimitBytes > 0 && isLocalSocket(client.socketPath)) {
+        await this.#oom.prime(created.id, host.cgroupVersion === 2);
+      }
       await client.containers.start(created.id);
       // Static IPs only show once running, so verify after start.
       const problems = verifyContainer(spec, await client.containers.inspectRaw(created.id), {

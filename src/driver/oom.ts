@@ -154,19 +154,35 @@ export class OomMonitor {
   async track(containerId: string, pid: number, podmanReliable: boolean): Promise<void> {
     const dirs = await this.#dirsOf(pid).catch(() => undefined);
     const file = dirs && dirs.memory?.includes(containerId) ? oomFile(dirs) : undefined;
-    const t: Tracked = {
-      file,
-      podmanReliable,
-      kills: undefined,
-      baseline: undefined,
-      lastReadOk: false,
-    };
+    const t = this.#tracked.get(containerId) ?? this.#fresh(podmanReliable);
+    t.file = file;
     this.#tracked.set(containerId, t);
     await this.#sample([t]);
     this.#timer ??= setInterval(
       () => void this.#sample([...this.#tracked.values()]),
       this.#sampleMs,
     );
+  }
+
+  /**
+   * Reads the host counter before a container starts: a task that dies before
+   * its cgroup was ever read (a hog killed at once) is still judged by whether
+   * the kernel counted an OOM kill since then. {@link track} keeps this baseline.
+   */
+  async prime(containerId: string, podmanReliable: boolean): Promise<void> {
+    const t = this.#fresh(podmanReliable);
+    this.#tracked.set(containerId, t);
+    t.baseline = parseOomKills(await this.#read(VMSTAT).catch(() => undefined));
+  }
+
+  #fresh(podmanReliable: boolean): Tracked {
+    return {
+      file: undefined,
+      podmanReliable,
+      kills: undefined,
+      baseline: undefined,
+      lastReadOk: false,
+    };
   }
 
   /** Whether a container is tracked. */

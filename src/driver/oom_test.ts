@@ -89,3 +89,25 @@ Deno.test("oom monitor: a cgroup that does not name the container is not read", 
   });
   m.stop();
 });
+
+Deno.test("oom monitor: a task dead before its cgroup was read is judged from the pre-start count", async () => {
+  const h = host(new Map([["/proc/vmstat", "oom_kill 4\n"]]));
+  const m = new OomMonitor({
+    read: h.read,
+    cgroupDirsOfPid: () => Promise.resolve(undefined),
+    sampleMs: 1e9,
+  });
+  await m.prime(ID, false);
+  // No track: the container died before the driver saw it running.
+  h.files.set("/proc/vmstat", "oom_kill 5\n");
+  assert.deepEqual(await m.evidence(ID), {
+    podmanReliable: false,
+    cgroupKills: undefined,
+    hostKillsRose: true,
+  });
+  // Primed, then tracked: the pre-start baseline stays when the cgroup is never readable.
+  await m.prime(ID, false);
+  await m.track(ID, 42, false);
+  assert.equal((await m.evidence(ID))?.hostKillsRose, false);
+  m.stop();
+});

@@ -4,7 +4,10 @@
  * private Podman, with offline image overrides, and leave nothing behind.
  */
 import assert from "node:assert/strict";
-import { NEEDS_PODMAN, REPO_ROOT } from "../harness/mod.ts";
+import { IN_CI, NEEDS_PODMAN, PODMAN_SOCKET, REPO_ROOT, ROOTLESS_SOCKET } from "../harness/mod.ts";
+import { Logger } from "../../src/log/logger.ts";
+import { PodmanClient } from "../../src/podman/client.ts";
+import { RunJob as RunJobProcess } from "../../scripts/run_job/child.ts";
 import {
   assertNothingLeft,
   httpGet,
@@ -243,3 +246,50 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  ...opts,
+  ignore: NEEDS_PODMAN || (!IN_CI && !isSocket(ROOTLESS_SOCKET)),
+  name: "run-job: rootless.nomad runs on the rootless user's socket and serves its page",
+  fn: async () => {
+    const conf = await Deno.makeTempFile({ prefix: "ndp-rootless-conf-", suffix: ".hcl" });
+    await Deno.writeTextFile(
+      conf,
+      `socket {\n  name = "default"\n  socket_path = "unix://${PODMAN_SOCKET}"\n}\n` +
+        `socket {\n  name = "rootless"\n  socket_path = "unix://${ROOTLESS_SOCKET}"\n}\n` +
+        // cgroups v1: rootless Podman cannot apply the job's memory limit.
+        `rootless_without_limits = true\n`,
+    );
+    const r = new RunJobProcess([
+      job("rootless.nomad"),
+      ...OFFLINE_IMAGES,
+      "--plugin-config",
+      conf,
+    ]);
+    try {
+      await r.line(/\] all tasks running$/);
+      const body = await httpGet(await r.port("web.http", 8080), "/index.html");
+      assert.equal(body.trim(), "hello from httpd on a rootless Podman");
+    } finally {
+      const st = await r.stop("SIGINT");
+      await Deno.remove(conf);
+      assert.equal(st.code, 0, `run-job exit code after SIGINT\n${r.output()}`);
+    }
+    const rootless = new PodmanClient({
+      socketPath: `unix://${ROOTLESS_SOCKET}`,
+      logger: new Logger("test", { sink: { write: () => {} }, level: "error" }),
+    });
+    const left = (await rootless.containers.list({ all: true }))
+      .filter((c) => r.allocIds().some((a) => c.names.some((n) => n.includes(a))));
+    assert.deepEqual(left.map((c) => c.names), [], "rootless containers left behind");
+    assert.ok(r.allocIds().length > 0, r.output());
+  },
+});
+
+function isSocket(path: string): boolean {
+  try {
+    return Deno.statSync(path).isSocket === true;
+  } catch {
+    return false;
+  }
+}
