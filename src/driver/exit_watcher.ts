@@ -8,6 +8,7 @@
  */
 import type { PodmanClient } from "../podman/client.ts";
 import type { Logger } from "../log/logger.ts";
+import { ExitFiles } from "./exit_files.ts";
 
 /** Options of {@link ExitWatcher}. */
 export interface ExitWatcherOptions {
@@ -17,6 +18,8 @@ export interface ExitWatcherOptions {
   onMaybeExited: (containerId: string) => void;
   /** Called when the stream (re)connects after a gap, and on each retry. */
   onGap?: () => void;
+  /** Also watch Podman's exits directory for an earlier notice (local sockets). @default true */
+  exitFiles?: boolean;
 }
 
 const BACKOFF_MIN_MS = 250;
@@ -31,6 +34,7 @@ export class ExitWatcher {
   readonly #watched = new Set<string>();
   readonly #stop = new AbortController();
   #running: Promise<void> | undefined;
+  #files: ExitFiles | undefined;
   /** Seconds since the epoch of the newest event seen (for `since` after a gap). */
   #lastEventSec = Math.floor(Date.now() / 1000) - 1;
 
@@ -41,7 +45,21 @@ export class ExitWatcher {
   /** Starts watching `containerId` (and the stream, on first use). */
   watch(containerId: string): void {
     this.#watched.add(containerId);
+    this.start();
+  }
+
+  /** Starts the stream (and the exits-directory watch) before any container is watched. */
+  start(): void {
+    if (this.#stop.signal.aborted) return;
     this.#running ??= this.#loop();
+    if (this.#opts.exitFiles !== false) {
+      this.#files ??= new ExitFiles({
+        client: this.#opts.client,
+        logger: this.#opts.logger,
+        isWatched: (id) => this.#watched.has(id),
+        onExitFile: (id) => this.#opts.onMaybeExited(id),
+      });
+    }
   }
 
   unwatch(containerId: string): void {
@@ -59,6 +77,7 @@ export class ExitWatcher {
    */
   async stop(): Promise<void> {
     this.#stop.abort();
+    this.#files?.close();
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       this.#running?.catch(() => {}),

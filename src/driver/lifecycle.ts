@@ -51,6 +51,7 @@ import { DanglingReconciler } from "./reconciler.ts";
 import { ImageGc } from "./image_gc.ts";
 import { signalName, signalNumber } from "./signals.ts";
 import { TaskHandle } from "./task_handle.ts";
+import { allInOrder, StepTimer } from "./step_timer.ts";
 import { startLogStreaming } from "../logs/mod.ts";
 import { checkFifoPath, DEV_NULL, type FifoWriter } from "../logs/fifo.ts";
 import { openFifoWriterWithin } from "../logs/fifo_wait.ts";
@@ -147,6 +148,18 @@ export class TaskLifecycle {
       logger: this.#logger.named("image_gc"),
     });
     this.#reconciler.start();
+    this.#warm();
+  }
+
+  /**
+   * Takes what every first StartTask would wait for off its critical path:
+   * host facts, and the exit watch (events stream, exits directory).
+   */
+  #warm(): void {
+    for (const { client } of this.#sockets) {
+      this.#hostFacts(client).catch(() => {/* the first start reports it */});
+      this.#watcher(client).start();
+    }
   }
 
   /** New plugin config: new tasks use the new sockets; running tasks keep theirs. */
@@ -158,6 +171,7 @@ export class TaskLifecycle {
     this.#config = config;
     this.#sockets = sockets;
     this.#agent = agent;
+    this.#warm();
   }
 
   #socketFor(name: string): LifecycleSocket {
@@ -365,24 +379,32 @@ export class TaskLifecycle {
       this.#checkLogPath(task.stdoutPath, "stdout_path");
       this.#checkLogPath(task.stderrPath, "stderr_path");
     }
-    const host = await this.#hostFacts(client).catch((err) => {
-      throw new RecoverableError(`Cannot reach Podman at ${socket.socketPath}: ${message(err)}`, {
-        recoverable: true,
-        cause: err,
-      });
-    });
+    const steps = new StepTimer();
     const name = containerName(task.name, task.allocId);
-    const imageId = await this.#images.resolve(client.images, {
-      socketKey: socket.name,
-      config: checkArchiveSource(config, task, plugin.imageArchiveRoots),
-      plugin,
-      onEvent: (msg, annotations) =>
-        this.#event(
-          { taskId: task.id, allocId: task.allocId, taskName: task.name },
-          msg,
-          annotations,
-        ),
-    });
+    // Host facts (cached), the image and the leftover check are independent: overlap them
+    // (errors still count in this order).
+    const imageConfig = checkArchiveSource(config, task, plugin.imageArchiveRoots);
+    const [host, imageId] = await allInOrder([
+      this.#hostFacts(client).catch((err) => {
+        throw new RecoverableError(`Cannot reach Podman at ${socket.socketPath}: ${message(err)}`, {
+          recoverable: true,
+          cause: err,
+        });
+      }),
+      this.#images.resolve(client.images, {
+        socketKey: socket.name,
+        config: imageConfig,
+        plugin,
+        onEvent: (msg, annotations) =>
+          this.#event(
+            { taskId: task.id, allocId: task.allocId, taskName: task.name },
+            msg,
+            annotations,
+          ),
+      }),
+      this.#clearLeftover(client, name),
+    ]);
+    steps.mark("image");
     const imageHealthcheck = needsImageHealthcheck(config)
       ? (await client.images.inspect(imageId)).healthcheck
       : undefined;
@@ -392,14 +414,15 @@ export class TaskLifecycle {
       handFifosToSocketOwner(task, socket.socketPath);
     }
     const network = customNetworkToCheck({ task, config, plugin, host, imageId });
+    steps.mark("spec");
     if (network && !(await client.networkExists(network))) {
       throw new InvalidRequestError(
         "network_mode",
         `network_mode "${config.networkMode}": network "${network}" not found; see "podman network ls"`,
       );
     }
-    await this.#clearLeftover(client, name);
     const created = await client.containers.create(spec as unknown as Record<string, unknown>);
+    steps.mark("create");
     const handle = new TaskHandle({
       taskId: task.id,
       taskName: task.name,
@@ -427,11 +450,14 @@ export class TaskLifecycle {
         await this.#oom.prime(created.id, host.cgroupVersion === 2);
       }
       await client.containers.start(created.id);
-      // Static IPs only show once running, so verify after start.
-      const problems = verifyContainer(spec, await client.containers.inspectRaw(created.id), {
+      steps.mark("start");
+      // Static IPs only show once running, so verify after start; one inspect serves both.
+      const { inspect, raw } = await client.containers.inspectWithRaw(created.id);
+      const problems = verifyContainer(spec, raw, {
         ipv4Address: config.ipv4Address,
         ipv6Address: config.ipv6Address,
       });
+      steps.mark("verify");
       if (problems.length > 0) {
         throw new InvalidRequestError(
           problems[0]!.option,
@@ -440,7 +466,6 @@ export class TaskLifecycle {
           }`,
         );
       }
-      const inspect = await client.containers.inspect(created.id);
       inspectHealth = inspect.healthcheck;
       if (handle.memoryLimitBytes > 0) await this.#trackOom(handle, inspect, host.cgroupVersion);
       handle.state.startedAtMs = inspect.state.startedAt?.getTime() || Date.now();
@@ -463,13 +488,16 @@ export class TaskLifecycle {
     this.#imageGc.acquire(task.id, socket.name, imageId, config.image);
     void startLogStreaming(handle, task, this.#logger, liveness);
     this.#watchHealth(handle, inspectHealth);
+    const driverState = encodeDriverState(handle.state);
+    steps.mark("state");
     this.#logger.info("task started", {
       task_id: task.id,
       container: handle.containerId.slice(0, 12),
       name,
       image: imageId.slice(0, 19),
+      ...steps.fields(),
     });
-    return { driverState: encodeDriverState(handle.state), network: handle.state.network };
+    return { driverState, network: handle.state.network };
   }
 
   /** Starts sampling the kernel's OOM counters of a running container on this host. */

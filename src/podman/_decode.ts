@@ -136,6 +136,7 @@ export function decodeInfo(v: unknown): SystemInfo {
     version: str(obj(root.version).Version),
     cpus: num(host.cpus),
     memTotal: num(host.memTotal),
+    runRoot: str(obj(root.store).runRoot),
   };
 }
 

@@ -15,6 +15,7 @@ import { containerStats, statsOnce, type StatsOptions, streamStats } from "./sta
 import { type LogsOptions, streamLogs } from "./logs.ts";
 import { networkExists } from "./networks.ts";
 import { containerTop, type TopResult } from "./top.ts";
+import { existingExitDirs, exitDirCandidates } from "./exit_dir.ts";
 import type {
   ContainerStats,
   LogChunk,
@@ -122,6 +123,20 @@ export class PodmanClient {
   /** Whether a network exists. */
   networkExists(name: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
     return networkExists(this.#t, name, options);
+  }
+
+  /**
+   * Podman's exits directories on this host (see {@link exitDirCandidates}),
+   * for a local (unix socket) service; none for a remote one. Candidates Deno
+   * or the OS deny are passed to `onDenied` and left out.
+   */
+  async exitDirs(
+    options: { signal?: AbortSignal; onDenied?: (path: string, err: unknown) => void } = {},
+  ): Promise<string[]> {
+    if (this.#t.address.kind !== "unix") return [];
+    const info = await this.#system.info({ signal: options.signal });
+    const candidates = exitDirCandidates({ runRoot: info.runRoot, rootless: info.rootless });
+    return await existingExitDirs(candidates, options.onDenied ?? (() => {}));
   }
 
   /** Closes pooled connections; the client is unusable afterwards. */

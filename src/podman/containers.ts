@@ -210,6 +210,19 @@ export class ContainersApi {
   }
 
   /**
+   * One inspect, both typed and raw (a caller needing both saves a request).
+   *
+   * @throws {PodmanNotFoundError} when it does not exist.
+   */
+  async inspectWithRaw(
+    idOrName: string,
+    options: SignalOptions = {},
+  ): Promise<{ inspect: ContainerInspect; raw: Record<string, unknown> }> {
+    const raw = obj(await this.#inspectBody(idOrName, options));
+    return { inspect: decodeContainerInspect(raw), raw };
+  }
+
+  /**
    * Stops a container: its stop signal, then SIGKILL after `timeoutSec`. A
    * missing or already stopped container counts as success. The HTTP deadline
    * is the client timeout plus `timeoutSec`.

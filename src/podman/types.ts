@@ -38,6 +38,8 @@ export interface SystemInfo {
   cpus: number;
   /** Bytes. */
   memTotal: number;
+  /** `store.runRoot`: containers-storage's run root ("" when not reported). */
+  runRoot: string;
 }
 
 /** Answer of container create. */
