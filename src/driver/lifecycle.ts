@@ -16,7 +16,6 @@ import {
   needsImageHealthcheck,
   verifyContainer,
 } from "./spec/mod.ts";
-import type { HostFacts as SpecHostFacts } from "./spec/types.ts";
 import { decodeDriverState, type DriverState, encodeDriverState } from "./driver_state.ts";
 import {
   InvalidRequestError,
@@ -52,6 +51,7 @@ import { ImageGc } from "./image_gc.ts";
 import { signalName, signalNumber } from "./signals.ts";
 import { TaskHandle } from "./task_handle.ts";
 import { allInOrder, StepTimer } from "./step_timer.ts";
+import { HostFactsCache } from "./host_facts.ts";
 import { startLogStreaming } from "../logs/mod.ts";
 import { checkFifoPath, DEV_NULL, type FifoWriter } from "../logs/fifo.ts";
 import { openFifoWriterWithin } from "../logs/fifo_wait.ts";
@@ -85,7 +85,6 @@ export interface LifecycleOptions {
   emit: (event: TaskEvent) => void;
 }
 
-const HOST_FACTS_TTL_MS = 60_000;
 /** How long StopTask/DestroyTask wait for the exit after SIGKILL. */
 const KILL_GRACE_MS = 10_000;
 
@@ -118,7 +117,7 @@ export class TaskLifecycle {
   readonly #emit: (event: TaskEvent) => void;
   readonly #tasks = new Map<string, TaskHandle>();
   readonly #watchers = new Map<PodmanClient, ExitWatcher>();
-  readonly #facts = new Map<PodmanClient, { at: number; facts: SpecHostFacts }>();
+  readonly #facts = new HostFactsCache();
   readonly #images: ImageResolver;
   readonly #starting = new Set<string>();
   readonly #recovering = new Set<string>();
@@ -157,7 +156,7 @@ export class TaskLifecycle {
    */
   #warm(): void {
     for (const { client } of this.#sockets) {
-      this.#hostFacts(client).catch(() => {/* the first start reports it */});
+      this.#facts.warm(client);
       this.#watcher(client).start();
     }
   }
@@ -284,22 +283,6 @@ export class TaskLifecycle {
     });
   }
 
-  async #hostFacts(client: PodmanClient): Promise<SpecHostFacts> {
-    const cached = this.#facts.get(client);
-    if (cached && Date.now() - cached.at < HOST_FACTS_TTL_MS) return cached.facts;
-    const [ping, info] = await Promise.all([client.ping(), client.info()]);
-    const facts: SpecHostFacts = {
-      rootless: info.rootless,
-      cgroupVersion: info.cgroupVersion === "v2" || info.cgroupVersion === "2" ? 2 : 1,
-      cgroupManager: info.cgroupManager === "systemd" ? "systemd" : "cgroupfs",
-      apiVersion: ping.apiVersion,
-      numCpus: info.cpus || navigator.hardwareConcurrency || 1,
-      appArmorEnabled: info.apparmorEnabled,
-    };
-    this.#facts.set(client, { at: Date.now(), facts });
-    return facts;
-  }
-
   #get(taskId: string): TaskHandle {
     const h = this.#tasks.get(taskId);
     if (!h) throw new TaskNotFoundError(taskId);
@@ -385,7 +368,7 @@ export class TaskLifecycle {
     // (errors still count in this order).
     const imageConfig = checkArchiveSource(config, task, plugin.imageArchiveRoots);
     const [host, imageId] = await allInOrder([
-      this.#hostFacts(client).catch((err) => {
+      this.#facts.get(client).catch((err) => {
         throw new RecoverableError(`Cannot reach Podman at ${socket.socketPath}: ${message(err)}`, {
           recoverable: true,
           cause: err,

@@ -1,0 +1,117 @@
+/**
+ * Figure 2: container exit (`State.FinishedAt`) → WaitTask result, beside
+ * what a direct client can see: the `died` event, libpod's `wait`, and an
+ * inspect poll every 10 ms.
+ *
+ * @module
+ */
+import type { Harness } from "../../tests/harness/mod.ts";
+import { containerName } from "../../src/driver/spec/mod.ts";
+import {
+  type Bench,
+  directRemove,
+  directStart,
+  directTask,
+  hclConfig,
+  sleep,
+  taskName,
+} from "./common.ts";
+import { podmanTimeMs } from "./libpod.ts";
+import { p50, p95, type Row } from "./report.ts";
+
+const RUN_S = "1";
+
+export async function benchExit(b: Bench, h: Harness): Promise<Row[]> {
+  const n = b.quick ? 5 : 20;
+  const ours: number[] = [];
+  const died: number[] = [];
+  const waited: number[] = [];
+  const polled: number[] = [];
+  // One events stream for the whole figure (a client would hold one too).
+  const diedAt = new Map<string, number>();
+  const stop = new AbortController();
+  let opened!: () => void;
+  const open = new Promise<void>((r) => (opened = r));
+  const events = b.libpod.events(
+    { type: ["container"], event: ["died"] },
+    (e, at) => {
+      const actor = e.Actor as { ID?: string } | undefined;
+      const id = actor?.ID ?? (e.ID as string | undefined);
+      if (id) diedAt.set(id, at);
+    },
+    stop.signal,
+    opened,
+  ).catch((err) => b.log(`events stream failed: ${err}`));
+  await open;
+  b.log(`exit: ${n} plugin tasks and ${n} direct containers exiting after ${RUN_S} s`);
+  for (let i = 0; i < n; i++) {
+    // Ours.
+    const t = await h.task({
+      name: taskName("exit"),
+      config: hclConfig("sh", ["-c", `sleep ${RUN_S}; exit 3`]),
+    });
+    await h.start(t);
+    const result = await h.client.waitTask(t.id, 30_000);
+    const gotMs = Date.now();
+    if (Number(result.result && (result.result as { exit_code?: number }).exit_code) !== 3) {
+      b.log(`exit: unexpected WaitTask result ${JSON.stringify(result)}`);
+    }
+    const name = containerName(t.config.name as string, t.alloc.allocId);
+    const st = await b.libpod.state(name);
+    ours.push(gotMs - podmanTimeMs(st.FinishedAt));
+    await h.client.destroyTask(t.id, true).catch(() => {});
+
+    // Direct: died event, wait, and a 10 ms inspect poll on the same container.
+    const d = await directTask(b, "exitd", "sh", ["-c", `sleep ${RUN_S}; exit 3`]);
+    const id = await directStart(b, d);
+    const waitDone = b.libpod.wait(id, "exited").then(() => Date.now());
+    let pollMs = NaN;
+    while (true) {
+      const s = await b.libpod.state(id);
+      if (s.Status === "exited" || s.Status === "stopped") {
+        pollMs = Date.now();
+        break;
+      }
+      await sleep(10);
+    }
+    const waitMs = await waitDone;
+    for (let k = 0; k < 100 && !diedAt.has(id); k++) await sleep(20);
+    const fin = podmanTimeMs((await b.libpod.state(id)).FinishedAt);
+    polled.push(pollMs - fin);
+    waited.push(waitMs - fin);
+    died.push((diedAt.get(id) ?? NaN) - fin);
+    await directRemove(b, id, d);
+  }
+  stop.abort();
+  await events;
+  b.samples.exit_ours = ours;
+  b.samples.exit_died_event = died;
+  b.samples.exit_libpod_wait = waited;
+  b.samples.exit_inspect_poll_10ms = polled;
+  return [
+    {
+      figure: `exit (FinishedAt) → WaitTask result, p50 (n=${n})`,
+      ours: p50(ours),
+      limit: p50(polled),
+      limitName: "inspect polled every 10 ms",
+      unit: "ms",
+      target: "≤ 100 ms",
+      met: p50(ours) <= 100,
+    },
+    { figure: "  exit → WaitTask, p95", ours: p95(ours), limit: p95(polled), unit: "ms" },
+    {
+      figure: "  exit → WaitTask vs the died event, p50",
+      ours: p50(ours),
+      limit: p50(died),
+      limitName: "died event",
+      unit: "ms",
+    },
+    {
+      figure: "  exit → WaitTask vs libpod wait, p50",
+      ours: p50(ours),
+      limit: p50(waited),
+      limitName: "libpod wait",
+      unit: "ms",
+    },
+  ];
+}
