@@ -12,9 +12,9 @@ import {
   directRemove,
   directStart,
   directTask,
-  hclConfig,
+  quietTask,
   sleep,
-  taskName,
+  startTask,
 } from "./common.ts";
 import { podmanTimeMs } from "./libpod.ts";
 import { p50, p95, type Row } from "./report.ts";
@@ -46,11 +46,8 @@ export async function benchExit(b: Bench, h: Harness): Promise<Row[]> {
   b.log(`exit: ${n} plugin tasks and ${n} direct containers exiting after ${RUN_S} s`);
   for (let i = 0; i < n; i++) {
     // Ours.
-    const t = await h.task({
-      name: taskName("exit"),
-      config: hclConfig("sh", ["-c", `sleep ${RUN_S}; exit 3`]),
-    });
-    await h.start(t);
+    const t = await quietTask(h, "exit", "sh", ["-c", `sleep ${RUN_S}; exit 3`]);
+    await startTask(h, t);
     const result = await h.client.waitTask(t.id, 30_000);
     const gotMs = Date.now();
     if (Number(result.result && (result.result as { exit_code?: number }).exit_code) !== 3) {

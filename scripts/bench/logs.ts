@@ -15,6 +15,7 @@ import {
   directStart,
   directTask,
   hclConfig,
+  startTask,
   taskName,
 } from "./common.ts";
 import { podmanTimeMs } from "./libpod.ts";
@@ -94,7 +95,7 @@ async function pluginRun(
   const extra = mode === "journald" ? `logging = { driver = "journald" }` : "";
   const t = await h.task({ name, alloc, config: hclConfig("sh", writerCommand(mb, ""), extra) });
   try {
-    await h.start(t);
+    await startTask(h, t);
     const started = podmanTimeMs(
       (await b.libpod.state(containerName(name, alloc.allocId))).StartedAt,
     );

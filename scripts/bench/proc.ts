@@ -7,9 +7,14 @@
 
 const CLK_TCK = 100;
 
-/** CPU seconds of `pid` so far: user + system, plus its waited-for children's. */
+/** CPU seconds of `pid` so far: user + system, plus its waited-for children's (NaN: gone). */
 export function cpuSeconds(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  let stat: string;
+  try {
+    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch {
+    return NaN;
+  }
   // Fields after the command name (which may contain spaces) start at ") ".
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // utime, stime, cutime, cstime are fields 14..17 of the full line; f[0] is field 3.
@@ -19,7 +24,12 @@ export function cpuSeconds(pid: number): number {
 
 /** Resident set size of `pid` in bytes. */
 export function rssBytes(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  let status: string;
+  try {
+    status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  } catch {
+    return NaN;
+  }
   const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
   return m ? Number(m[1]) * 1024 : NaN;
 }

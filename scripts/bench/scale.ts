@@ -9,7 +9,7 @@
  */
 import { PODMAN_SOCKET, type StreamReader } from "../../tests/harness/mod.ts";
 import { containerName } from "../../src/driver/spec/mod.ts";
-import { type Bench, hclConfig, pool, sleep, startPlugin, taskName } from "./common.ts";
+import { type Bench, pool, quietTask, sleep, startPlugin, startTask } from "./common.ts";
 import { connectionsTo, CpuMeter, podmanServicePid, rssBytes } from "./proc.ts";
 import type { Row } from "./report.ts";
 
@@ -29,14 +29,15 @@ export async function benchScale(b: Bench, floors: Floors): Promise<Row[]> {
   const settleMs = b.quick ? 3000 : 10_000;
   const h = await startPlugin();
   const pid = h.plugin.pid;
-  const podmanPid = podmanServicePid();
+  // The shared service may be restarted by others meanwhile: look its pid up per window.
+  let podmanPid = podmanServicePid();
   try {
     await sleep(2000);
     const idleRss = rssBytes(pid);
     b.log(`scale: starting ${m} tasks`);
     const tasks = await pool(Array.from({ length: m }, (_, i) => i), 10, async () => {
-      const t = await h.task({ name: taskName("scale"), config: hclConfig("sleep", ["600"]) });
-      await h.start(t);
+      const t = await quietTask(h, "scale", "sleep", ["600"]);
+      await startTask(h, t);
       return t;
     });
     const ids = tasks.map((t) => containerName(t.config.name as string, t.alloc.allocId));
@@ -64,6 +65,7 @@ export async function benchScale(b: Bench, floors: Floors): Promise<Row[]> {
       const streams: StreamReader[] = tasks.map((t) => h.client.taskStats(t.id, 1000));
       await sleep(1500); // streams set up (not counted)
       const before = streams.reduce((n, s) => n + s.messages.length, 0);
+      podmanPid = podmanServicePid();
       const pm = new CpuMeter(pid);
       const dm = podmanPid ? new CpuMeter(podmanPid) : undefined;
       const t0 = performance.now();
@@ -81,6 +83,7 @@ export async function benchScale(b: Bench, floors: Floors): Promise<Row[]> {
 
       // Reference design: one one-shot stats request per task per second, directly.
       b.log(`scale: window ${k + 1}/${halves}: reference design for ${halfMs / 1000} s`);
+      podmanPid = podmanServicePid();
       const rp = new CpuMeter(pid);
       const rd = podmanPid ? new CpuMeter(podmanPid) : undefined;
       const end = performance.now() + halfMs;
@@ -93,7 +96,10 @@ export async function benchScale(b: Bench, floors: Floors): Promise<Row[]> {
       refPodman.push(rd?.percent() ?? NaN);
       refPlugin.push(rp.percent());
     }
-    const avg = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+    const avg = (xs: number[]) => {
+      const ok = xs.filter(Number.isFinite);
+      return ok.length ? ok.reduce((a, x) => a + x, 0) / ok.length : NaN;
+    };
     b.samples.scale_plugin_cpu_pct = oursPlugin;
     b.samples.scale_podman_cpu_pct_ours = oursPodman;
     b.samples.scale_podman_cpu_pct_reference = refPodman;

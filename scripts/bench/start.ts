@@ -11,18 +11,18 @@ import {
   directRemove,
   directStart,
   directTask,
-  hclConfig,
+  quietTask,
   startPlugin,
-  taskName,
+  startTask,
 } from "./common.ts";
 import { p50, p95, type Row } from "./report.ts";
 
 const CMD = ["sleep", ["600"]] as const;
 
 async function pluginStartTimed(h: Harness): Promise<{ ms: number; id: string }> {
-  const t = await h.task({ name: taskName("start"), config: hclConfig(CMD[0], [...CMD[1]]) });
+  const t = await quietTask(h, "start", CMD[0], [...CMD[1]]);
   const t0 = performance.now();
-  await h.start(t);
+  await startTask(h, t);
   return { ms: performance.now() - t0, id: t.id };
 }
 
@@ -130,13 +130,13 @@ export async function benchStart(b: Bench, h: Harness): Promise<Row[]> {
         const ts = await Promise.all(
           Array.from(
             { length: c },
-            () => h.task({ name: taskName("conc"), config: hclConfig(CMD[0], [...CMD[1]]) }),
+            () => quietTask(h, "conc", CMD[0], [...CMD[1]]),
           ),
         );
         const t0 = performance.now();
         await Promise.all(ts.map(async (t) => {
           const s = performance.now();
-          await h.start(t);
+          await startTask(h, t);
           eachOurs.push(performance.now() - s);
         }));
         batchOurs.push(performance.now() - t0);

@@ -131,6 +131,11 @@ export interface PingAnswer {
   libpodVersion: string;
 }
 
+/** Idle keep-alive connections kept per service (long-lived streams hold their own). */
+const POOL_MAX_IDLE = 2;
+/** How long an idle connection is kept, ms. */
+const POOL_IDLE_TIMEOUT_MS = 5_000;
+
 /** HTTP transport to one Podman service. */
 export class Transport {
   readonly address: PodmanAddress;
@@ -158,10 +163,13 @@ export class Transport {
    */
   #httpClient(): Deno.HttpClient {
     const a = this.address;
+    // Few idle connections, dropped soon: a burst (many starts at once) must not leave a
+    // connection per request held open on Podman's side for the pool's default 90 s.
+    const pool = { poolMaxIdlePerHost: POOL_MAX_IDLE, poolIdleTimeout: POOL_IDLE_TIMEOUT_MS };
     try {
       return a.kind === "unix"
-        ? Deno.createHttpClient({ proxy: { transport: "unix", path: a.path } })
-        : Deno.createHttpClient({});
+        ? Deno.createHttpClient({ proxy: { transport: "unix", path: a.path }, ...pool })
+        : Deno.createHttpClient(pool);
     } catch (err) {
       const denied = profileDenied(
         err,
