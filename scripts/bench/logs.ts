@@ -113,6 +113,21 @@ async function pluginRun(
   }
 }
 
+/** The same writer through conmon into journald, no reader: journald's own ingest speed. */
+async function journalIngestRun(b: Bench, mb: number): Promise<number> {
+  const d = await directTask(b, "logs-jingest", "sh", writerCommand(mb, ""), {
+    logging: { driver: "journald", options: {} },
+  }, { logging: false });
+  const id = await directStart(b, d);
+  try {
+    await b.libpod.wait(id, "exited");
+    const st = await b.libpod.state(id);
+    return podmanTimeMs(st.FinishedAt) - podmanTimeMs(st.StartedAt);
+  } finally {
+    await directRemove(b, id, d);
+  }
+}
+
 async function devNullRun(b: Bench, mb: number): Promise<number> {
   const d = await directTask(b, "logs-null", "sh", writerCommand(mb, "> /dev/null"), {}, {
     logging: false,
@@ -153,7 +168,17 @@ export async function benchLogs(b: Bench, h: Harness): Promise<Row[]> {
       met: mode === "journald" ? got >= 50 : got / lim >= 0.9,
     });
   }
+  const ingestMs = await journalIngestRun(b, mb).catch(() => NaN);
+  rows.push({
+    figure: `  journald ingest alone (conmon → journald, ${mb} MB, nobody reading)`,
+    ours: mb / (ingestMs / 1000),
+    limit: mb / (limitMs / 1000),
+    limitName: "container writing to /dev/null",
+    unit: "MB/s",
+    note: "a ceiling of the journald mode no reader can beat",
+  });
   b.samples.logs_devnull_ms = [limitMs];
+  b.samples.logs_journald_ingest_ms = [ingestMs];
   void limitMbps;
   return rows;
 }
