@@ -22,7 +22,8 @@ import { p50, p95, type Row } from "./report.ts";
 const RUN_S = "1";
 
 export async function benchExit(b: Bench, h: Harness): Promise<Row[]> {
-  const n = b.quick ? 5 : 20;
+  const n = b.quick ? 4 : 20;
+  const runS = b.quick ? "0.5" : RUN_S;
   const ours: number[] = [];
   const died: number[] = [];
   const waited: number[] = [];
@@ -43,10 +44,10 @@ export async function benchExit(b: Bench, h: Harness): Promise<Row[]> {
     opened,
   ).catch((err) => b.log(`events stream failed: ${err}`));
   await open;
-  b.log(`exit: ${n} plugin tasks and ${n} direct containers exiting after ${RUN_S} s`);
+  b.log(`exit: ${n} plugin tasks and ${n} direct containers exiting after ${runS} s`);
   for (let i = 0; i < n; i++) {
     // Ours.
-    const t = await quietTask(h, "exit", "sh", ["-c", `sleep ${RUN_S}; exit 3`]);
+    const t = await quietTask(h, "exit", "sh", ["-c", `sleep ${runS}; exit 3`]);
     await startTask(h, t);
     const result = await h.client.waitTask(t.id, 30_000);
     const gotMs = Date.now();
@@ -59,7 +60,7 @@ export async function benchExit(b: Bench, h: Harness): Promise<Row[]> {
     await h.client.destroyTask(t.id, true).catch(() => {});
 
     // Direct: died event, wait, and a 10 ms inspect poll on the same container.
-    const d = await directTask(b, "exitd", "sh", ["-c", `sleep ${RUN_S}; exit 3`]);
+    const d = await directTask(b, "exitd", "sh", ["-c", `sleep ${runS}; exit 3`]);
     const id = await directStart(b, d);
     const waitDone = b.libpod.wait(id, "exited").then(() => Date.now());
     let pollMs = NaN;

@@ -143,7 +143,7 @@ async function devNullRun(b: Bench, mb: number): Promise<number> {
 }
 
 export async function benchLogs(b: Bench, h: Harness): Promise<Row[]> {
-  const mb = b.quick ? 20 : 100;
+  const mb = b.quick ? 10 : 100;
   const timeoutMs = b.quick ? 20_000 : 120_000;
   const rows: Row[] = [];
   b.log(`logs: ${mb} MB in nomad and journald modes, and to /dev/null`);

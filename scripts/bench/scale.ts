@@ -24,7 +24,7 @@ export interface Floors {
 
 export async function benchScale(b: Bench, floors: Floors): Promise<Row[]> {
   const m = b.quick ? 20 : 100;
-  const windowS = b.quick ? 8 : 60;
+  const windowS = b.quick ? 6 : 60;
   const halves = 2;
   const settleMs = b.quick ? 3000 : 10_000;
   const h = await startPlugin();
@@ -32,7 +32,7 @@ export async function benchScale(b: Bench, floors: Floors): Promise<Row[]> {
   // The shared service may be restarted by others meanwhile: look its pid up per window.
   let podmanPid = podmanServicePid();
   try {
-    await sleep(2000);
+    await sleep(b.quick ? 1500 : 3000);
     const idleRss = rssBytes(pid);
     b.log(`scale: starting ${m} tasks`);
     const tasks = await pool(Array.from({ length: m }, (_, i) => i), 10, async () => {
@@ -46,7 +46,7 @@ export async function benchScale(b: Bench, floors: Floors): Promise<Row[]> {
     let rssMax = rssTasks;
 
     // Podman's own CPU with the tasks running and nobody asking for stats.
-    const baseS = b.quick ? 3 : 10;
+    const baseS = b.quick ? 2 : 10;
     const base = podmanPid ? new CpuMeter(podmanPid) : undefined;
     await sleep(baseS * 1000);
     const podmanIdle = base?.percent() ?? NaN;

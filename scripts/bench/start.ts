@@ -53,7 +53,7 @@ function stepTimes(h: Harness, from: number): Record<string, number[]> {
 
 export async function benchStart(b: Bench, h: Harness): Promise<Row[]> {
   const rows: Row[] = [];
-  const n = b.quick ? 8 : 30;
+  const n = b.quick ? 6 : 30;
   const ours: number[] = [];
   const direct: number[] = [];
   const logFrom = h.plugin.stderrLines.length;
