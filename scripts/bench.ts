@@ -75,22 +75,37 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   let floors: Floors = { bareRss: NaN, grpcRss: NaN };
   try {
+    // A figure that fails is reported as a row; the others still run.
+    const figure = async (name: string, run: () => Promise<Row[]>) => {
+      try {
+        rows.push(...await run());
+      } catch (err) {
+        log(`${name} failed: ${err instanceof Error ? err.stack : err}`);
+        rows.push({
+          figure: `${name}: FAILED (${String(err).slice(0, 120)})`,
+          ours: NaN,
+          unit: "",
+        });
+      }
+    };
     if (only.has("handshake") || only.has("scale")) {
-      const hs = await benchHandshake(b);
-      floors = hs.floors;
-      if (only.has("handshake")) rows.push(...hs.rows);
+      await figure("handshake", async () => {
+        const hs = await benchHandshake(b);
+        floors = hs.floors;
+        return only.has("handshake") ? hs.rows : [];
+      });
     }
     if (only.has("start") || only.has("exit") || only.has("logs")) {
       const h = await startPlugin();
       try {
-        if (only.has("start")) rows.push(...await benchStart(b, h));
-        if (only.has("exit")) rows.push(...await benchExit(b, h));
-        if (only.has("logs")) rows.push(...await benchLogs(b, h));
+        if (only.has("start")) await figure("start", () => benchStart(b, h));
+        if (only.has("exit")) await figure("exit", () => benchExit(b, h));
+        if (only.has("logs")) await figure("logs", () => benchLogs(b, h));
       } finally {
         await h.close();
       }
     }
-    if (only.has("scale")) rows.push(...await benchScale(b, floors));
+    if (only.has("scale")) await figure("scale", () => benchScale(b, floors));
   } finally {
     for (const id of b.direct) await libpod.remove(id).catch(() => {});
     libpod.close();

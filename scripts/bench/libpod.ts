@@ -69,6 +69,18 @@ export class Libpod {
     return (await this.inspect(id)).State as Record<string, unknown>;
   }
 
+  /** `State` once settled: retries Podman 4.3's 500 "no such process" (inspect racing an exit). */
+  async settledState(id: string): Promise<Record<string, unknown>> {
+    for (let i = 0;; i++) {
+      try {
+        return await this.state(id);
+      } catch (err) {
+        if (i >= 20 || !String(err).includes("no such process")) throw err;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+  }
+
   /** `POST …/wait?condition=` (Podman polls the state every 250 ms). */
   async wait(id: string, condition = "exited", signal?: AbortSignal): Promise<unknown> {
     return await this.call("POST", `/containers/${id}/wait?condition=${condition}`, { signal });

@@ -97,7 +97,7 @@ async function pluginRun(
   try {
     await startTask(h, t);
     const started = podmanTimeMs(
-      (await b.libpod.state(containerName(name, alloc.allocId))).StartedAt,
+      (await b.libpod.settledState(containerName(name, alloc.allocId))).StartedAt,
     );
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -121,7 +121,7 @@ async function journalIngestRun(b: Bench, mb: number): Promise<number> {
   const id = await directStart(b, d);
   try {
     await b.libpod.wait(id, "exited");
-    const st = await b.libpod.state(id);
+    const st = await b.libpod.settledState(id);
     return podmanTimeMs(st.FinishedAt) - podmanTimeMs(st.StartedAt);
   } finally {
     await directRemove(b, id, d);
@@ -135,7 +135,7 @@ async function devNullRun(b: Bench, mb: number): Promise<number> {
   const id = await directStart(b, d);
   try {
     await b.libpod.wait(id, "exited");
-    const st = await b.libpod.state(id);
+    const st = await b.libpod.settledState(id);
     return podmanTimeMs(st.FinishedAt) - podmanTimeMs(st.StartedAt);
   } finally {
     await directRemove(b, id, d);
