@@ -648,7 +648,7 @@ export class TaskLifecycle {
     try {
       h.memoryLimitBytes = await memoryLimitOf(h.client.containers, h.containerId);
       if (h.memoryLimitBytes <= 0) return;
-      const facts = await this.#hostFacts(h.client);
+      const facts = await this.#facts.get(h.client);
       await this.#trackOom(h, inspect, facts.cgroupVersion);
     } catch (err) {
       this.#logger.debug("no OOM sampling for a recovered container", {
