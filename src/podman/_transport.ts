@@ -131,8 +131,9 @@ export interface PingAnswer {
   libpodVersion: string;
 }
 
-/** Idle keep-alive connections kept per service (long-lived streams hold their own). */
-const POOL_MAX_IDLE = 2;
+/** Idle keep-alive connections kept per service (long-lived streams hold their own); fewer
+ * churned connections faster than they closed (src/podman/fd_leak_test.ts). */
+const POOL_MAX_IDLE = 8;
 /** How long an idle connection is kept, ms. */
 const POOL_IDLE_TIMEOUT_MS = 5_000;
 
