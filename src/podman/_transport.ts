@@ -134,8 +134,8 @@ export interface PingAnswer {
 /** Idle keep-alive connections kept per service (long-lived streams hold their own); fewer
  * churned connections faster than they closed (src/podman/fd_leak_test.ts). */
 const POOL_MAX_IDLE = 8;
-/** How long an idle connection is kept, ms. */
-const POOL_IDLE_TIMEOUT_MS = 5_000;
+/** How long an idle connection is kept, ms (a burst of cgroup lookups must not stay held). */
+const POOL_IDLE_TIMEOUT_MS = 1_000;
 
 /** HTTP transport to one Podman service. */
 export class Transport {
