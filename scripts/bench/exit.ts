@@ -22,7 +22,7 @@ import { p50, p95, type Row } from "./report.ts";
 const RUN_S = "1";
 
 export async function benchExit(b: Bench, h: Harness): Promise<Row[]> {
-  const n = b.quick ? 4 : 20;
+  const n = b.quick ? 3 : 20;
   const runS = b.quick ? "0.5" : RUN_S;
   const ours: number[] = [];
   const died: number[] = [];

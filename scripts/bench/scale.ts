@@ -24,9 +24,9 @@ export interface Floors {
 
 export async function benchScale(b: Bench, floors: Floors): Promise<Row[]> {
   const m = b.quick ? 20 : 100;
-  const windowS = b.quick ? 6 : 60;
+  const windowS = b.quick ? 4 : 60;
   const halves = 2;
-  const settleMs = b.quick ? 3000 : 10_000;
+  const settleMs = b.quick ? 2000 : 10_000;
   const h = await startPlugin();
   const pid = h.plugin.pid;
   // The shared service may be restarted by others meanwhile: look its pid up per window.
