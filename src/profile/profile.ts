@@ -59,7 +59,9 @@ export const DEFAULT_PROFILE: Readonly<DeploymentProfile> = Object.freeze({
   plugin_socket_dir: [],
   auth_file: [],
   image_archive_root: [],
-  read: [],
+  // Rootful Podman's exits dir and its `alive` marker: conmon's exit files give the fast exit
+  // notice (src/podman/exit_dir.ts); without them exits come from the events stream (~0.4 s).
+  read: ["/run/libpod/exits", "/run/libpod/alive"],
   net: [],
   env: [],
   credential_helper: [],
