@@ -58,7 +58,7 @@ fi
 # Summary line, e.g. "ok | 12 passed (3 steps) | 0 failed (2s)" or
 # "FAILED | 10 passed (2 steps) | 2 failed (1 step) (5s)". Colours are stripped first.
 summary="$(sed -e 's/\x1b\[[0-9;]*m//g' "$out" |
-  grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -n 1)"
+  grep -aE '^(ok|FAILED) \| [0-9]+ passed' | tail -n 1)"
 passed=0
 failed=0
 if [[ "$summary" =~ \|\ ([0-9]+)\ passed.*\|\ ([0-9]+)\ failed ]]; then
