@@ -16,6 +16,7 @@ import { basePluginService } from "./grpc/base_service.ts";
 import { driverService } from "./grpc/driver_service.ts";
 import { PodmanDriver } from "./driver/driver.ts";
 import { rootLogger } from "./log/logger.ts";
+import { errorMessage } from "./common/mod.ts";
 
 function env(key: string): string | undefined {
   try {
@@ -46,7 +47,7 @@ async function main(): Promise<number> {
   } catch (err) {
     // E.g. a go-plugin socket dir outside the deployment profile: one clear hclog line.
     logger.error("cannot serve the plugin", {
-      error: err instanceof Error ? err.message : String(err),
+      error: errorMessage(err),
     });
     return 1;
   }

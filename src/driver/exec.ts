@@ -8,6 +8,7 @@ import type { Logger } from "../log/logger.ts";
 import type { ExecApi } from "../podman/exec.ts";
 import { InvalidRequestError } from "./errors.ts";
 import type { ExecResult, ExecSession, ExitResult } from "./types.ts";
+import { errorMessage } from "../common/mod.ts";
 
 /** Default cap of each captured stream of ExecTask. */
 export const MAX_EXEC_OUTPUT = 4 * 1024 * 1024;
@@ -168,7 +169,7 @@ export async function execInteractive(
     if (!outputEnded && !signal.aborted) {
       logger.debug("exec input failed", {
         exec_id: execId,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
       });
     }
   });

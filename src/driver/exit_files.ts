@@ -12,6 +12,7 @@
 import type { Logger } from "../log/logger.ts";
 import type { PodmanClient } from "../podman/client.ts";
 import { ExitDirWatch } from "../podman/exit_dir.ts";
+import { errorMessage } from "../common/mod.ts";
 
 /** Events of one exit file this close together count once (conmon writes a temporary file, then renames it). */
 const DEDUP_MS = 20;
@@ -49,7 +50,7 @@ export class ExitFiles {
       dirs = await client.exitDirs({ onDenied: (p) => denied.push(p) });
     } catch (err) {
       logger.debug("cannot locate Podman's exits directory; exits come from the events stream", {
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
       });
       return [];
     }

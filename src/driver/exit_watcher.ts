@@ -9,6 +9,7 @@
 import type { PodmanClient } from "../podman/client.ts";
 import type { Logger } from "../log/logger.ts";
 import { ExitFiles } from "./exit_files.ts";
+import { errorMessage, sleep } from "../common/mod.ts";
 
 /** Options of {@link ExitWatcher}. */
 export interface ExitWatcherOptions {
@@ -122,7 +123,7 @@ export class ExitWatcher {
         if (this.#stop.signal.aborted) return;
         first = false;
         logger.debug("podman events stream failed; reconnecting", {
-          error: err instanceof Error ? err.message : String(err),
+          error: errorMessage(err),
           backoff_ms: backoff,
         });
         this.#opts.onGap?.();
@@ -131,16 +132,4 @@ export class ExitWatcher {
       backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -6,6 +6,7 @@
  */
 import { limitsApply } from "./rootless_limits.ts";
 import type { SocketConfig } from "../config/types.ts";
+import { errorMessage, sleep } from "../common/mod.ts";
 
 /** What a socket's system info tells us (only what we report or use). */
 export interface HostFacts {
@@ -118,7 +119,7 @@ export async function probeAll(
     try {
       return { socket, ok: true, facts: await probe(socket, AbortSignal.any(signals)) };
     } catch (err) {
-      return { socket, ok: false, error: err instanceof Error ? err.message : String(err) };
+      return { socket, ok: false, error: errorMessage(err) };
     }
   }));
 }
@@ -172,20 +173,17 @@ export async function* fingerprintStream(
   }
 }
 
-function sleepUnless(
+/** Waits `ms`, less when `signal` aborts or `wake` fires. */
+async function sleepUnless(
   ms: number,
   signal: AbortSignal,
   wake?: { onWake(fn: () => void): () => void },
 ): Promise<void> {
-  return new Promise((resolve) => {
-    const finish = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", finish);
-      unsubscribe?.();
-      resolve();
-    };
-    const timer = setTimeout(finish, ms);
-    signal.addEventListener("abort", finish, { once: true });
-    const unsubscribe = wake?.onWake(finish);
-  });
+  const woken = new AbortController();
+  const unsubscribe = wake?.onWake(() => woken.abort());
+  try {
+    await sleep(ms, AbortSignal.any([signal, woken.signal]));
+  } finally {
+    unsubscribe?.();
+  }
 }

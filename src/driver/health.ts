@@ -15,6 +15,7 @@
 import type { Logger } from "../log/logger.ts";
 import type { ContainerHealth, HealthcheckSettings } from "../podman/types.ts";
 import { isNoHealthcheck } from "./spec/mod.ts";
+import { errorMessage, sleep } from "../common/mod.ts";
 
 /** What the monitor needs of a task. */
 export interface HealthTask {
@@ -46,18 +47,6 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 function ms(ns: number, fallback: number): number {
   return ns > 0 ? Math.ceil(ns / 1_000_000) : fallback;
 }
-
-const sleep = (d: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, d);
-    signal.addEventListener("abort", done, { once: true });
-  });
 
 /** Whether a container's healthcheck is something to watch. */
 export function hasHealthcheck(settings: HealthcheckSettings | undefined): boolean {
@@ -94,7 +83,7 @@ export async function monitorHealth(
       if (signal.aborted || h.exitResult) return;
       log.debug("cannot read the container's health", {
         task_id: h.taskId,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
       });
       continue;
     }

@@ -22,6 +22,7 @@ import { PodmanNotFoundError } from "../podman/errors.ts";
 import type { ContainerListEntry, ImageInspect } from "../podman/types.ts";
 import { type Clock, realClock } from "./reconciler.ts";
 import { parseImageSource } from "./images.ts";
+import { errorMessage } from "../common/mod.ts";
 
 /** The `gc` block's image part. */
 export interface ImageGcConfig {
@@ -72,7 +73,7 @@ interface ImageEntry {
 }
 
 function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 /**

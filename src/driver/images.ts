@@ -30,6 +30,7 @@ import {
   RegistryAuthError,
   resolveRegistryAuth,
 } from "./registry_auth.ts";
+import { errorMessage } from "../common/mod.ts";
 
 /** The image calls the resolver needs (a `PodmanClient`'s `images` satisfies it). */
 export type ImagesClient = Pick<ImagesApi, "exists" | "inspect" | "pull" | "load">;
@@ -709,5 +710,5 @@ export function formatMs(ms: number): string {
 }
 
 function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }

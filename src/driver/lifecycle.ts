@@ -69,6 +69,7 @@ import type {
   TaskEvent,
   TaskStatusView,
 } from "./types.ts";
+import { errorMessage } from "../common/mod.ts";
 
 /** One configured socket. */
 export interface LifecycleSocket {
@@ -89,7 +90,7 @@ export interface LifecycleOptions {
 const KILL_GRACE_MS = 10_000;
 
 function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 export { type ExitContext, exitResultFrom };

@@ -22,6 +22,7 @@
 import type { Logger } from "../log/logger.ts";
 import type { ContainerListEntry } from "../podman/types.ts";
 import { OWNER_LABELS } from "./spec/env_labels.ts";
+import { errorMessage } from "../common/mod.ts";
 
 /** Timer functions, injectable for tests. */
 export interface Clock {
@@ -135,7 +136,7 @@ export function danglingContainers(
 }
 
 function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 /** Periodically removes containers this plugin created that no task owns. */

@@ -20,6 +20,7 @@
 import type { TaskAuth } from "../config/types.ts";
 import type { RegistryAuth } from "../podman/images.ts";
 import { type Logger, rootLogger } from "../log/logger.ts";
+import { errorMessage } from "../common/mod.ts";
 
 export type { RegistryAuth };
 
@@ -232,7 +233,7 @@ function stripScheme(ref: string): string {
 }
 
 function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 // ---------------------------------------------------------------- auth.config

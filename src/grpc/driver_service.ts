@@ -23,6 +23,7 @@ import type { Logger } from "../log/logger.ts";
 import { InvalidRequestError } from "../driver/errors.ts";
 import { serveExecStreaming } from "./exec_streaming.ts";
 import { checkTaskRequest } from "./task_request_check.ts";
+import { errorMessage } from "../common/mod.ts";
 
 type Call = grpc.ServerUnaryCall<ProtoMessage, ProtoMessage>;
 type Callback = grpc.sendUnaryData<ProtoMessage>;
@@ -60,7 +61,7 @@ function unary(
       (err) => {
         logger.debug("rpc failed", {
           rpc: name,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorMessage(err),
         });
         callback(toGrpcError(err));
       },
@@ -91,7 +92,7 @@ function stream<T>(
         if (ctl.signal.aborted) return;
         logger.debug("stream failed", {
           rpc: name,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorMessage(err),
         });
         call.emit("error", toGrpcError(err));
       }

@@ -11,6 +11,7 @@ import type { PodmanDriver } from "../driver/driver.ts";
 import type { ExecInput } from "../driver/types.ts";
 import type { Logger } from "../log/logger.ts";
 import { InvalidRequestError } from "../driver/errors.ts";
+import { errorMessage } from "../common/mod.ts";
 
 type Duplex = grpc.ServerDuplexStream<ProtoMessage, ProtoMessage>;
 
@@ -100,7 +101,7 @@ export function serveExecStreaming(driver: PodmanDriver, call: Duplex, logger: L
     });
     if (!ctl.signal.aborted) call.end();
   })().catch((err) => {
-    logger.debug("exec stream failed", { error: err instanceof Error ? err.message : String(err) });
+    logger.debug("exec stream failed", { error: errorMessage(err) });
     if (!ctl.signal.aborted) call.emit("error", toGrpcError(err));
   });
 }

@@ -16,6 +16,7 @@ import {
   TaskNotFoundError,
 } from "../driver/errors.ts";
 import { DriverStateError } from "../driver/driver_state.ts";
+import { errorMessage } from "../common/mod.ts";
 
 const RECOVERABLE_TYPE = "hashicorp.nomad.plugins.shared.structs.RecoverableError";
 
@@ -50,7 +51,7 @@ function codeFor(err: unknown): grpc.status {
  * Never UNAVAILABLE: Nomad reads that as "the plugin process is gone".
  */
 export function toGrpcError(err: unknown): GrpcError {
-  const message = statusMessage(err instanceof Error ? err.message : String(err));
+  const message = statusMessage(errorMessage(err));
   const code = codeFor(err);
   if (!(err instanceof RecoverableError)) return { code, details: message };
   const detail = encodeMessage(lookupMessageType(RECOVERABLE_TYPE), {

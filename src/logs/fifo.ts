@@ -13,6 +13,7 @@
  */
 import { isNotCapable } from "../profile/denied.ts";
 import * as fs from "node:fs";
+import { errorMessage, sleep } from "../common/mod.ts";
 
 /** The path of a log fifo is not a fifo (symlink, regular file, directory, ...). */
 export class FifoPathError extends Error {
@@ -76,7 +77,7 @@ function describe(err: unknown): string {
     return "it is outside the plugin's deployment profile: add its directory (Nomad's data dir) " +
       "to the profile setting data_dir";
   }
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 /**
@@ -98,20 +99,6 @@ export function checkFifoPath(path: string, field: string): void {
     throw new FifoPathError(field, path, info.isFile ? "it is a regular file" : "it is not a fifo");
   }
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 
 /** Discards everything (`/dev/null`, or logging disabled). */
 export class NullSink implements LogSinkFile {

@@ -17,6 +17,7 @@ import { PodmanNotFoundError } from "../podman/errors.ts";
 import type { ContainerState, LogChunk } from "../podman/types.ts";
 import { LogCursor, splitTimestamp } from "./cursor.ts";
 import { FifoClosedError, FifoPathError, type LogSinkFile, openLogSinkWhenRead } from "./fifo.ts";
+import { errorMessage, sleep } from "../common/mod.ts";
 
 /** What the streamer needs from a Podman client. */
 export interface LogSource {
@@ -58,22 +59,8 @@ const MAX_DRAIN_ATTEMPTS = 5;
 
 type Liveness = "running" | "exited" | "removed" | "unknown";
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-
 function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 /**

@@ -12,6 +12,7 @@ import { decodeExecInspect, obj, str } from "./_decode.ts";
 import { FrameDemuxer } from "./_multiplex.ts";
 import { PodmanApiError, PodmanResponseError, PodmanTimeoutError } from "./errors.ts";
 import type { ExecInspect } from "./types.ts";
+import { sleepOrAbort } from "../common/mod.ts";
 
 const CREATE: Endpoint<"json"> = {
   method: "POST",
@@ -184,7 +185,7 @@ export class ExecApi {
           timeoutMs: options.timeoutMs ?? this.#t.timeoutMs,
         });
       }
-      await sleep(options.pollMs ?? 50, options.signal);
+      await sleepOrAbort(options.pollMs ?? 50, options.signal);
     }
   }
 
@@ -409,19 +410,4 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0);
   out.set(b, a.length);
   return out;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const id = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(id);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -16,6 +16,7 @@
  */
 
 import type { Logger } from "../log/logger.ts";
+import { errorMessage } from "../common/mod.ts";
 
 /** What the candidates are derived from (a subset of Podman's info). */
 export interface ExitDirHints {
@@ -115,7 +116,7 @@ export class ExitDirWatch {
     } catch (err) {
       logger.warn("cannot watch Podman's exits directory; exits come from the events stream", {
         path: dir,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
       });
       return false;
     }
@@ -135,7 +136,7 @@ export class ExitDirWatch {
       if (!this.#closed) {
         logger.warn("watch of Podman's exits directory failed; exits come from the events stream", {
           path: dir,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorMessage(err),
         });
       }
     }

@@ -12,6 +12,7 @@ import { PodmanNotFoundError } from "../podman/errors.ts";
 import type { StatsSample } from "../driver/types.ts";
 import { type CgroupDetail, type CgroupDirs, readCgroupDetail } from "./cgroup.ts";
 import { ContainerCpu, isEmptySample, toStatsSample } from "./convert.ts";
+import { errorMessage, sleep } from "../common/mod.ts";
 
 /** What the source needs from Podman and the host. */
 export interface StatsBackend {
@@ -163,7 +164,7 @@ export class StatsSource {
       } catch (err) {
         if (this.#failures++ === 0) {
           this.#logger.warn("cannot poll container stats", {
-            error: err instanceof Error ? err.message : String(err),
+            error: errorMessage(err),
           });
         }
       }
@@ -218,17 +219,4 @@ export class StatsSource {
       }
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

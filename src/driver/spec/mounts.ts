@@ -10,6 +10,7 @@ import { ConfigError } from "../../config/errors.ts";
 import type { PluginConfig, TaskConfig } from "../../config/types.ts";
 import { type NomadTask, taskDirs, type TaskMount } from "../task_request.ts";
 import type { Mount, RealPath, SpecGenerator } from "./types.ts";
+import { errorMessage } from "../../common/mod.ts";
 
 /** Nomad propagation mode → OCI mount option. */
 const PROPAGATION: Record<string, string> = {
@@ -92,7 +93,7 @@ export function checkVolumeAllowed(
     realSource = resolveExisting(source, realPath);
     realAlloc = resolveExisting(alloc, realPath);
   } catch (err) {
-    return refuse(`cannot resolve ${source}: ${err instanceof Error ? err.message : String(err)}`);
+    return refuse(`cannot resolve ${source}: ${errorMessage(err)}`);
   }
   if (!isInside(realAlloc, realSource)) {
     refuse(`${source} resolves to ${realSource}, outside ${realAlloc}`);
