@@ -7,7 +7,7 @@
  *
  * Usage: deno run -P=test scripts/demo.ts   (scripts/demo.sh prepares the machine first)
  */
-import { Logger } from "../src/log/logger.ts";
+import { Logger } from "../src/plugin_log/mod.ts";
 import { PodmanClient } from "../src/podman/client.ts";
 import { PODMAN_SOCKET, REPO_ROOT } from "../tests/harness/env.ts";
 import { RunJob } from "./run_job/child.ts";

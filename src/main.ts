@@ -15,7 +15,7 @@ import { serviceDefinition } from "./grpc/proto_root.ts";
 import { basePluginService } from "./grpc/base_service.ts";
 import { driverService } from "./grpc/driver_service.ts";
 import { PodmanDriver } from "./driver/driver.ts";
-import { rootLogger } from "./log/logger.ts";
+import { rootLogger } from "./plugin_log/mod.ts";
 import { errorMessage } from "./common/mod.ts";
 
 function env(key: string): string | undefined {

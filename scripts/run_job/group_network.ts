@@ -14,7 +14,7 @@
  * @module
  */
 import { PodmanClient } from "../../src/podman/mod.ts";
-import { Logger } from "../../src/log/logger.ts";
+import { Logger } from "../../src/plugin_log/mod.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
 import type { AllocatedPort } from "./ports.ts";
 

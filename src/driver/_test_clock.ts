@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Logger } from "../log/logger.ts";
+import { Logger } from "../plugin_log/mod.ts";
 import type { Clock } from "./reconciler.ts";
 
 /** A manual clock: timers fire only in {@link FakeClock.advance}. */

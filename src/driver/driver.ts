@@ -5,7 +5,7 @@
  * @module
  */
 import type { PluginConfig, TaskConfig } from "../config/types.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import { PodmanClient } from "../podman/client.ts";
 import { type Capabilities, capabilities } from "./about.ts";
 import { NotConfiguredError } from "./errors.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import type { ExecApi } from "../podman/exec.ts";
 import { InvalidRequestError } from "./errors.ts";
 import type { ExecResult, ExecSession, ExitResult } from "./types.ts";

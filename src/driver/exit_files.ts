@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import type { PodmanClient } from "../podman/client.ts";
 import { ExitDirWatch } from "../podman/exit_dir.ts";
 import { errorMessage } from "../common/mod.ts";

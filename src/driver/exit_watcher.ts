@@ -7,7 +7,7 @@
  * @module
  */
 import type { PodmanClient } from "../podman/client.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import { ExitFiles } from "./exit_files.ts";
 import { errorMessage, sleep } from "../common/mod.ts";
 

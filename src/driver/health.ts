@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import type { ContainerHealth, HealthcheckSettings } from "../podman/types.ts";
 import { isNoHealthcheck } from "./spec/mod.ts";
 import { errorMessage, sleep } from "../common/mod.ts";

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import { PodmanNotFoundError } from "../podman/errors.ts";
 import type { ContainerListEntry, ImageInspect } from "../podman/types.ts";
 import { type Clock, realClock } from "./reconciler.ts";

@@ -21,7 +21,7 @@ import type { PluginConfig, TaskConfig } from "../config/types.ts";
 import type { ImagesApi, RegistryAuth } from "../podman/images.ts";
 import type { PullReport } from "../podman/types.ts";
 import { PodmanApiError, PodmanNotFoundError, PodmanTimeoutError } from "../podman/errors.ts";
-import { type Logger, rootLogger } from "../log/logger.ts";
+import { type Logger, rootLogger } from "../plugin_log/mod.ts";
 import { RecoverableError } from "./errors.ts";
 import {
   formatDockerReference,

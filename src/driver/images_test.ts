@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { TaskConfig } from "../config/types.ts";
-import { Logger } from "../log/logger.ts";
+import { Logger } from "../plugin_log/mod.ts";
 import { PodmanApiError, PodmanNotFoundError } from "../podman/errors.ts";
 import type { PullOptions } from "../podman/images.ts";
 import type { ImageInspect } from "../podman/types.ts";

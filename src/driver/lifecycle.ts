@@ -4,7 +4,7 @@
  * @module
  */
 import type { PluginConfig, TaskConfig } from "../config/types.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import type { PodmanClient } from "../podman/client.ts";
 import type { ContainerInspect } from "../podman/types.ts";
 import { PodmanConflictError, PodmanNotFoundError } from "../podman/errors.ts";

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import type { ContainerListEntry } from "../podman/types.ts";
 import { OWNER_LABELS } from "./spec/env_labels.ts";
 import { errorMessage } from "../common/mod.ts";

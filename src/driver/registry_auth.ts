@@ -19,7 +19,7 @@
 
 import type { TaskAuth } from "../config/types.ts";
 import type { RegistryAuth } from "../podman/images.ts";
-import { type Logger, rootLogger } from "../log/logger.ts";
+import { type Logger, rootLogger } from "../plugin_log/mod.ts";
 import { errorMessage } from "../common/mod.ts";
 
 export type { RegistryAuth };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Logger } from "../log/logger.ts";
+import { Logger } from "../plugin_log/mod.ts";
 import {
   decodeAuthField,
   formatDockerReference,

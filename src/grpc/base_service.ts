@@ -11,7 +11,7 @@ import { decodePluginConfig, PLUGIN_CONFIG_SPEC } from "../config/mod.ts";
 import { DRIVER_NAME, PLUGIN_API_VERSIONS, PLUGIN_VERSION } from "../driver/about.ts";
 import type { PodmanDriver } from "../driver/driver.ts";
 import type { AgentConfig } from "../driver/types.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 
 const PLUGIN_TYPE_DRIVER = 2;
 

@@ -19,7 +19,7 @@ import type {
   TaskEvent,
   TaskState,
 } from "../driver/types.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import { InvalidRequestError } from "../driver/errors.ts";
 import { serveExecStreaming } from "./exec_streaming.ts";
 import { checkTaskRequest } from "./task_request_check.ts";

@@ -9,7 +9,7 @@ import type { ProtoMessage } from "./proto_root.ts";
 import { toGrpcError } from "./status.ts";
 import type { PodmanDriver } from "../driver/driver.ts";
 import type { ExecInput } from "../driver/types.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import { InvalidRequestError } from "../driver/errors.ts";
 import { errorMessage } from "../common/mod.ts";
 

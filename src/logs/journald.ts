@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import type { LogsOptions } from "../podman/logs.ts";
 import { PodmanNotFoundError } from "../podman/errors.ts";
 import type { ContainerState, LogChunk } from "../podman/types.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Logger } from "../log/logger.ts";
+import { Logger } from "../plugin_log/mod.ts";
 import type { LogsOptions } from "../podman/logs.ts";
 import { PodmanConnectionError } from "../podman/errors.ts";
 import type { ContainerState, LogChunk } from "../podman/types.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import {
   type JournaldStreamOptions,
   type LogSource,

@@ -4,7 +4,7 @@
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 
 /** Health status values of grpc.health.v1. */
 const SERVING = 1;

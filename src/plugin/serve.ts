@@ -5,7 +5,7 @@
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import { handshakeLine, negotiateProtocolVersion } from "./handshake.ts";
 import { bindAtPlace, chooseSocketPlace } from "./socket_place.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Logger } from "../log/logger.ts";
+import { Logger } from "../plugin_log/mod.ts";
 import { PodmanClient } from "./client.ts";
 
 /** Socket of the project's private Podman service. */

@@ -13,7 +13,7 @@
  */
 
 import { profileDenied, ProfileDeniedError } from "../profile/denied.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import {
   PodmanApiError,
   type PodmanApiErrorOptions,

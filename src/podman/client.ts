@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import { Transport } from "./_transport.ts";
 import { SystemApi } from "./system.ts";
 import { ContainersApi } from "./containers.ts";

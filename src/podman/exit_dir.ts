@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import { errorMessage } from "../common/mod.ts";
 
 /** What the candidates are derived from (a subset of Podman's info). */

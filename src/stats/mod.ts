@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import type { PodmanClient } from "../podman/client.ts";
 import type { StatsSample } from "../driver/types.ts";
 import { cgroupDirsOfPid } from "./cgroup.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../plugin_log/mod.ts";
 import type { StatsSample as PodmanSample } from "../podman/types.ts";
 import { PodmanNotFoundError } from "../podman/errors.ts";
 import type { StatsSample } from "../driver/types.ts";

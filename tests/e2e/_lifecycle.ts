@@ -4,7 +4,7 @@
  * config snippets, and a harness wrapper that always cleans up.
  */
 import assert from "node:assert/strict";
-import { Logger } from "../../src/log/logger.ts";
+import { Logger } from "../../src/plugin_log/mod.ts";
 import { PodmanClient } from "../../src/podman/client.ts";
 import { PodmanNotFoundError } from "../../src/podman/errors.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";

@@ -3,7 +3,7 @@
  * `deno task run-job`) against the private Podman, and reads its output.
  */
 import assert from "node:assert/strict";
-import { Logger } from "../../src/log/logger.ts";
+import { Logger } from "../../src/plugin_log/mod.ts";
 import { PodmanClient } from "../../src/podman/client.ts";
 import { PODMAN_SOCKET, REPO_ROOT } from "../harness/mod.ts";
 import { RunJob as RunJobProcess } from "../../scripts/run_job/child.ts";

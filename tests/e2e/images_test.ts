@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import type { TaskConfig } from "../../src/config/types.ts";
 import { ImageError, ImageResolver, type ImagesClient } from "../../src/driver/images.ts";
 import { makeConfig, makePlugin } from "../../src/driver/spec/_testing.ts";
-import { Logger } from "../../src/log/logger.ts";
+import { Logger } from "../../src/plugin_log/mod.ts";
 import { PodmanClient } from "../../src/podman/client.ts";
 import type { PullOptions } from "../../src/podman/images.ts";
 import {
