@@ -150,10 +150,12 @@ export function formatViolations(violations: readonly Violation[]): string {
 if (import.meta.main) {
   const root = Deno.args[0] ?? ".";
   const violations = await checkLayers(root);
-  if (violations.length > 0) {
-    console.error(`layer check failed: ${violations.length} import(s) break a layer rule`);
-    console.error(formatViolations(violations));
-    Deno.exit(1);
-  }
-  console.log("layer check: ok");
+  const text = violations.length > 0
+    ? `layer check failed: ${violations.length} import(s) break a layer rule\n${
+      formatViolations(violations)
+    }\n`
+    : "layer check: ok\n";
+  const out = violations.length > 0 ? Deno.stderr : Deno.stdout;
+  await out.write(new TextEncoder().encode(text));
+  if (violations.length > 0) Deno.exit(1);
 }
