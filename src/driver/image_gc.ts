@@ -21,8 +21,10 @@ import type { Logger } from "../plugin_log/mod.ts";
 import { PodmanNotFoundError } from "../podman/errors.ts";
 import type { ContainerListEntry, ImageInspect } from "../podman/types.ts";
 import { type Clock, realClock } from "./reconciler.ts";
-import { parseImageSource } from "./images.ts";
+import { referenceOf, tagMatches } from "./image_ref.ts";
 import { errorMessage } from "../common/mod.ts";
+
+export { referenceOf, tagMatches };
 
 /** The `gc` block's image part. */
 export interface ImageGcConfig {
@@ -74,44 +76,6 @@ interface ImageEntry {
 
 function message(err: unknown): string {
   return errorMessage(err);
-}
-
-/**
- * The repo tags a task's `image` value can stand for: the normalised reference
- * of a registry image, or the `:ref` of an archive. Empty for anything else.
- */
-export function referenceOf(image: string): string {
-  try {
-    const s = parseImageSource(image);
-    if (s.kind === "registry") return s.ref;
-    if (s.kind === "archive-file") return s.ref;
-    return "";
-  } catch {
-    return "";
-  }
-}
-
-/** Whether the repo tag `tag` is what reference `ref` names (a short name matches any registry). */
-export function tagMatches(tag: string, ref: string): boolean {
-  if (ref === "") return false;
-  const last = ref.slice(ref.lastIndexOf("/") + 1);
-  const full = last.includes(":") || ref.includes("@") ? ref : `${ref}:latest`;
-  if (tag === ref || tag === full) return true;
-  if (!isShort(ref)) return false;
-  // registries.conf picked the registry: `<domain>/name` or `<domain>/library/name`.
-  const slash = tag.indexOf("/");
-  if (slash < 0 || !isDomain(tag.slice(0, slash))) return false;
-  const rest = tag.slice(slash + 1);
-  return rest === full || rest === `library/${full}`;
-}
-
-function isDomain(component: string): boolean {
-  return component.includes(".") || component.includes(":") || component === "localhost";
-}
-
-function isShort(ref: string): boolean {
-  const slash = ref.indexOf("/");
-  return slash < 0 || !isDomain(ref.slice(0, slash));
 }
 
 function sameImage(a: string, b: string): boolean {

@@ -19,127 +19,20 @@
 import { isNotCapable } from "../profile/denied.ts";
 import type { PluginConfig, TaskConfig } from "../config/types.ts";
 import type { ImagesApi, RegistryAuth } from "../podman/images.ts";
-import type { PullReport } from "../podman/types.ts";
 import { PodmanApiError, PodmanNotFoundError, PodmanTimeoutError } from "../podman/errors.ts";
 import { type Logger, rootLogger } from "../plugin_log/mod.ts";
-import { RecoverableError } from "./errors.ts";
-import {
-  formatDockerReference,
-  isShortName,
-  parseDockerReference,
-  RegistryAuthError,
-  resolveRegistryAuth,
-} from "./registry_auth.ts";
+import { RegistryAuthError, resolveRegistryAuth } from "./registry_auth.ts";
 import { errorMessage } from "../common/mod.ts";
+import { type ArchiveFormat, ImageError, type ImageSource, parseImageSource } from "./image_ref.ts";
+import { type FlightContext, type ImageEventSink, SingleFlight } from "./image_flight.ts";
+import { ProgressThrottle } from "./image_progress.ts";
+
+export { ImageError, parseImageSource };
+export type { ArchiveFormat, ImageEventSink, ImageSource };
+export { parsePullProgress, type PullProgressInfo } from "./image_progress.ts";
 
 /** The image calls the resolver needs (a `PodmanClient`'s `images` satisfies it). */
 export type ImagesClient = Pick<ImagesApi, "exists" | "inspect" | "pull" | "load">;
-
-/** Receives task events ("Pulling image …"). */
-export type ImageEventSink = (message: string, annotations: Record<string, string>) => void;
-
-/** Where an image comes from, after parsing the task's `image`. */
-export type ImageSource =
-  | {
-    kind: "registry";
-    /** The reference handed to Podman (normalised, or the short name as written). */
-    ref: string;
-    /** A short name: registries.conf decides the registry. */
-    short: boolean;
-    /** `localhost/…`: never pulled. */
-    localOnly: boolean;
-  }
-  | {
-    kind: "archive-file";
-    format: ArchiveFormat;
-    /** Local path of the archive. */
-    path: string;
-    /** The `:ref` suffix (image inside the archive), or `""`. */
-    ref: string;
-  }
-  | {
-    kind: "archive-url";
-    format: ArchiveFormat;
-    /** `http(s)://…` URL of the archive. */
-    url: string;
-  };
-
-/** Archive transports. */
-export type ArchiveFormat = "oci-archive" | "docker-archive";
-
-/**
- * A task's `image` could not be resolved. `field` is always `image`,
- * `value` the configured value, `reference` what was looked up or pulled.
- */
-export class ImageError extends RecoverableError {
-  override name = "ImageError";
-  /** The task config option concerned. */
-  readonly field = "image";
-  /** The task's `image` as configured. */
-  readonly value: string;
-  /** The normalised reference, path or URL the driver used. */
-  readonly reference: string;
-
-  constructor(
-    value: string,
-    reference: string,
-    message: string,
-    options: { recoverable: boolean; cause?: unknown },
-  ) {
-    super(message, options);
-    this.value = value;
-    this.reference = reference;
-  }
-}
-
-/**
- * Parses the task's `image` option.
- *
- * @param image The configured value.
- * @returns The source.
- * @throws {ImageError} when it is empty or an archive has no path.
- */
-export function parseImageSource(image: string): ImageSource {
-  const raw = image.trim();
-  if (raw === "") {
-    throw new ImageError(image, "", "Cannot start task as 'image' is empty: image name required", {
-      recoverable: false,
-    });
-  }
-  for (const format of ["oci-archive", "docker-archive"] as const) {
-    if (!raw.startsWith(`${format}:`)) continue;
-    const rest = raw.slice(format.length + 1);
-    if (/^https?:\/\//i.test(rest)) return { kind: "archive-url", format, url: rest };
-    const colon = rest.indexOf(":");
-    const path = colon < 0 ? rest : rest.slice(0, colon);
-    if (path === "") {
-      throw new ImageError(
-        image,
-        "",
-        `Cannot use image '${image}' as 'image': the ${format} path is empty`,
-        { recoverable: false },
-      );
-    }
-    return { kind: "archive-file", format, path, ref: colon < 0 ? "" : rest.slice(colon + 1) };
-  }
-  const explicitDocker = raw.startsWith("docker://");
-  const name = explicitDocker ? raw.slice("docker://".length) : raw;
-  if (!explicitDocker && isShortName(name)) {
-    return { kind: "registry", ref: name, short: true, localOnly: false };
-  }
-  let ref: string;
-  try {
-    ref = formatDockerReference(parseDockerReference(name));
-  } catch (err) {
-    throw new ImageError(
-      image,
-      name,
-      `Cannot use image '${image}' as 'image': ${err instanceof Error ? err.message : err}`,
-      { recoverable: false, cause: err },
-    );
-  }
-  return { kind: "registry", ref, short: false, localOnly: ref.startsWith("localhost/") };
-}
 
 /** What {@linkcode ImageResolver.resolve} needs about one task. */
 export interface ResolveImageRequest {
@@ -165,25 +58,6 @@ export interface ImageResolverOptions {
   resolveAuth?: typeof resolveRegistryAuth;
 }
 
-interface Waiter {
-  onEvent: ImageEventSink;
-}
-
-interface Flight {
-  promise: Promise<string>;
-  controller: AbortController;
-  waiters: Set<Waiter>;
-  /** Events replayed to waiters that join late ("Pulling image …"). */
-  sticky: Array<[string, Record<string, string>]>;
-}
-
-/** Runs one resolution on behalf of every waiter of a flight. */
-interface FlightContext {
-  signal: AbortSignal;
-  /** Sends an event to all current waiters; `sticky` ones also reach later joiners. */
-  emit(message: string, annotations: Record<string, string>, sticky?: boolean): void;
-}
-
 /** Resolves task images to image IDs, sharing identical concurrent work. */
 export class ImageResolver {
   readonly #logger: Logger;
@@ -191,7 +65,7 @@ export class ImageResolver {
   readonly #interval: number;
   readonly #now: () => number;
   readonly #resolveAuth: typeof resolveRegistryAuth;
-  readonly #flights = new Map<string, Flight>();
+  readonly #flights: SingleFlight<string>;
 
   constructor(options: ImageResolverOptions = {}) {
     this.#logger = options.logger ?? rootLogger.named("images");
@@ -199,6 +73,7 @@ export class ImageResolver {
     this.#interval = options.progressIntervalMs ?? 1000;
     this.#now = options.now ?? Date.now;
     this.#resolveAuth = options.resolveAuth ?? resolveRegistryAuth;
+    this.#flights = new SingleFlight(this.#logger);
   }
 
   /** Number of resolutions in progress (for tests and diagnostics). */
@@ -248,56 +123,12 @@ export class ImageResolver {
     }
   }
 
-  // ------------------------------------------------------------ singleflight
-
-  async #join(
+  #join(
     key: string,
     req: ResolveImageRequest,
     run: (ctx: FlightContext) => Promise<string>,
   ): Promise<string> {
-    req.signal?.throwIfAborted();
-    const waiter: Waiter = { onEvent: req.onEvent };
-    let flight = this.#flights.get(key);
-    if (flight === undefined) {
-      const created: Flight = {
-        promise: Promise.resolve(""),
-        controller: new AbortController(),
-        waiters: new Set(),
-        sticky: [],
-      };
-      const ctx: FlightContext = {
-        signal: created.controller.signal,
-        emit: (message, annotations, sticky = false) => {
-          if (sticky) created.sticky.push([message, annotations]);
-          for (const w of created.waiters) safeEmit(w.onEvent, message, annotations, this.#logger);
-        },
-      };
-      created.waiters.add(waiter);
-      created.promise = (async () => await run(ctx))().finally(() => {
-        if (this.#flights.get(key) === created) this.#flights.delete(key);
-      });
-      created.promise.catch(() => {}); // observed by the waiters
-      this.#flights.set(key, created);
-      flight = created;
-    } else {
-      flight.waiters.add(waiter);
-      for (const [m, a] of flight.sticky) safeEmit(req.onEvent, m, a, this.#logger);
-    }
-    const current = flight;
-    try {
-      return await raceAbort(current.promise, req.signal);
-    } finally {
-      current.waiters.delete(waiter);
-      if (current.waiters.size === 0 && !current.controller.signal.aborted) {
-        // Everybody left (cancelled): stop the shared work, and let the next caller start afresh.
-        if (this.#flights.get(key) === current) {
-          this.#flights.delete(key);
-          current.controller.abort(
-            req.signal?.reason ?? new DOMException("Image resolution cancelled", "AbortError"),
-          );
-        }
-      }
-    }
+    return this.#flights.join(key, req.onEvent, req.signal, run);
   }
 
   // ------------------------------------------------------------ registry
@@ -590,93 +421,6 @@ export class ImageResolver {
 }
 
 // ---------------------------------------------------------------- helpers
-
-/** Throttles pull progress into task events (first report at once, then at most one per interval). */
-class ProgressThrottle {
-  readonly #ref: string;
-  readonly #interval: number;
-  readonly #now: () => number;
-  readonly #ctx: FlightContext;
-  readonly #layers = new Set<string>();
-  #last = Number.NEGATIVE_INFINITY;
-
-  constructor(ref: string, interval: number, now: () => number, ctx: FlightContext) {
-    this.#ref = ref;
-    this.#interval = interval;
-    this.#now = now;
-    this.#ctx = ctx;
-  }
-
-  report(report: PullReport): void {
-    const line = report.stream.trim();
-    if (line === "") return;
-    const info = parsePullProgress(line);
-    if (info.layer !== undefined) this.#layers.add(info.layer);
-    const now = this.#now();
-    if (now - this.#last < this.#interval) return;
-    this.#last = now;
-    this.#ctx.emit(`Image ${this.#ref} pull progress: ${line}`, {
-      image: this.#ref,
-      progress: line,
-      layers_started: String(this.#layers.size),
-      ...(info.layer !== undefined ? { layer: info.layer } : {}),
-      ...(info.bytesDone !== undefined ? { bytes_done: info.bytesDone } : {}),
-      ...(info.bytesTotal !== undefined ? { bytes_total: info.bytesTotal } : {}),
-    });
-  }
-}
-
-/** What a pull report's `stream` text tells about progress. */
-export interface PullProgressInfo {
-  /** Digest of the blob being copied (`sha256:…`), if the line names one. */
-  layer?: string;
-  /** Bytes copied so far, as Podman printed them (`12.5MiB`). */
-  bytesDone?: string;
-  /** Total bytes, as printed. */
-  bytesTotal?: string;
-}
-
-/**
- * Extracts layer and byte information from one line of Podman's pull stream
- * (`Copying blob sha256:…`, optionally `… 1.2MiB / 3.4MiB`).
- *
- * @param line One `stream` line.
- * @returns What it names.
- */
-export function parsePullProgress(line: string): PullProgressInfo {
-  const out: PullProgressInfo = {};
-  const blob = /Copying blob (?:sha256:)?([0-9a-f]{12,64})/i.exec(line);
-  if (blob?.[1] !== undefined) out.layer = `sha256:${blob[1]}`;
-  const bytes = /(\d+(?:\.\d+)?\s?[KMGT]?i?B)\s*\/\s*(\d+(?:\.\d+)?\s?[KMGT]?i?B)/.exec(line);
-  if (bytes?.[1] !== undefined && bytes[2] !== undefined) {
-    out.bytesDone = bytes[1].replace(/\s/g, "");
-    out.bytesTotal = bytes[2].replace(/\s/g, "");
-  }
-  return out;
-}
-
-function safeEmit(
-  sink: ImageEventSink,
-  message: string,
-  annotations: Record<string, string>,
-  logger: Logger,
-): void {
-  try {
-    sink(message, { ...annotations });
-  } catch (err) {
-    logger.warn("image event sink failed", { error: errText(err) });
-  }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
 
 /** A digest of the task's credentials, so different credentials never share a pull. */
 async function credentialFingerprint(config: TaskConfig): Promise<string> {

@@ -1,6 +1,6 @@
 /**
- * Registry credentials for an image pull, and the docker reference parser
- * they are matched with.
+ * Registry credentials for an image pull (references are parsed by
+ * `image_ref.ts`).
  *
  * Backends are tried in order, the first that yields credentials wins:
  * 1. the task's `auth { username, password }` block;
@@ -21,96 +21,18 @@ import type { TaskAuth } from "../config/types.ts";
 import type { RegistryAuth } from "../podman/images.ts";
 import { type Logger, rootLogger } from "../plugin_log/mod.ts";
 import { errorMessage } from "../common/mod.ts";
+import {
+  type DockerReference,
+  formatDockerReference,
+  isShortName,
+  normaliseHost,
+  parseDockerReference,
+  stripScheme,
+} from "./image_ref.ts";
 
 export type { RegistryAuth };
-
-/** A docker image reference split into its parts. */
-export interface DockerReference {
-  /** Registry host, with port if any (`registry.example.com:5000`); `docker.io` by default. */
-  host: string;
-  /** Repository path inside the registry (`library/busybox`). */
-  path: string;
-  /** Tag, or `""` when none was written. */
-  tag: string;
-  /** Digest (`sha256:…`), or `""` when none was written. */
-  digest: string;
-}
-
-const SCHEME_RE = /^(?:docker:\/\/|https?:\/\/)/;
-
-/**
- * Whether `ref` is a short name (no registry host), as containers/image
- * decides it: the first path component is a host only when the reference has
- * a `/` and that component contains `.` or `:`, is `localhost`, or has
- * upper-case letters. Short names are resolved by Podman's registries.conf.
- *
- * @param ref An image reference without a transport prefix.
- * @returns `true` for `busybox`, `redis:7`, `library/redis`; `false` for
- * `quay.io/x`, `localhost/x`, `127.0.0.1:5000/x`.
- */
-export function isShortName(ref: string): boolean {
-  const slash = ref.indexOf("/");
-  if (slash < 0) return true;
-  const first = ref.slice(0, slash);
-  return !(first.includes(".") || first.includes(":") || first === "localhost" ||
-    first !== first.toLowerCase());
-}
-
-/**
- * Parses a docker reference (`[docker://][host[:port]/]path[:tag][@digest]`).
- * A `host:port/repo` without a tag keeps its port in `host` and gets no tag
- * (the reference driver mis-parsed it). Short names get the `docker.io`
- * host and, for a single component, the `library/` path prefix.
- *
- * @param ref The reference; `docker://`, `http://` and `https://` prefixes are dropped.
- * @returns Its parts.
- * @throws {SyntaxError} when the reference has no repository path.
- */
-export function parseDockerReference(ref: string): DockerReference {
-  let name = ref.trim().replace(SCHEME_RE, "");
-  let digest = "";
-  const at = name.indexOf("@");
-  if (at >= 0) {
-    digest = name.slice(at + 1);
-    name = name.slice(0, at);
-  }
-  let tag = "";
-  const lastSlash = name.lastIndexOf("/");
-  const colon = name.indexOf(":", lastSlash + 1);
-  if (colon >= 0) {
-    tag = name.slice(colon + 1);
-    name = name.slice(0, colon);
-  }
-  let host = "docker.io";
-  let path = name;
-  if (!isShortName(name)) {
-    const slash = name.indexOf("/");
-    host = name.slice(0, slash);
-    path = name.slice(slash + 1);
-  }
-  if (host === "docker.io" && !path.includes("/")) path = `library/${path}`;
-  if (path === "" || path.endsWith("/") || path.startsWith("/")) {
-    throw new SyntaxError(`Cannot parse image reference '${ref}': the repository path is empty`);
-  }
-  return { host: normaliseHost(host), path, tag, digest };
-}
-
-/**
- * The canonical form `host/path:tag[@digest]` (`:latest` when neither a tag
- * nor a digest was written).
- *
- * @param ref The parsed reference.
- * @returns e.g. `docker.io/library/busybox:latest`.
- */
-export function formatDockerReference(ref: DockerReference): string {
-  const tag = ref.tag !== "" ? `:${ref.tag}` : ref.digest === "" ? ":latest" : "";
-  const digest = ref.digest !== "" ? `@${ref.digest}` : "";
-  return `${ref.host}/${ref.path}${tag}${digest}`;
-}
-
-function normaliseHost(host: string): string {
-  return host === "index.docker.io" || host === "registry-1.docker.io" ? "docker.io" : host;
-}
+export { formatDockerReference, isShortName, parseDockerReference };
+export type { DockerReference };
 
 /** Which credential backend failed. */
 export type AuthBackendName = "auth.config" | "auth.helper";
@@ -226,10 +148,6 @@ export async function resolveRegistryAuth(
     }
   }
   return undefined;
-}
-
-function stripScheme(ref: string): string {
-  return ref.trim().replace(SCHEME_RE, "");
 }
 
 function errorText(err: unknown): string {
