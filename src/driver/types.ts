@@ -55,27 +55,8 @@ export interface TaskEvent {
   annotations: Record<string, string>;
 }
 
-/** One resource usage sample for TaskStats. */
-export interface StatsSample {
-  timestampMs: number;
-  cpu: {
-    systemMode: number;
-    userMode: number;
-    totalTicks: number;
-    throttledPeriods: number;
-    throttledTime: number;
-    percent: number;
-    measured: string[];
-  };
-  memory: {
-    rss: number;
-    cache: number;
-    swap: number;
-    usage: number;
-    maxUsage: number;
-    measured: string[];
-  };
-}
+/** One resource usage sample for TaskStats (defined by the stats layer). */
+export type { StatsSample } from "../stats/mod.ts";
 
 /** Result of a non-interactive exec. */
 export interface ExecResult {

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { StatsSample as PodmanSample } from "../podman/types.ts";
-import type { StatsSample } from "../driver/types.ts";
+import type { StatsSample as PodmanSample } from "../podman/mod.ts";
+import type { StatsSample } from "./types.ts";
 import type { CgroupDetail } from "./cgroup.ts";
 import { CpuTracker, ticksConsumed } from "./cpu_tracker.ts";
 

@@ -5,18 +5,19 @@
  * @module
  */
 import type { Logger } from "../plugin_log/mod.ts";
-import type { PodmanClient } from "../podman/client.ts";
-import type { StatsSample } from "../driver/types.ts";
+import type { PodmanClient } from "../podman/mod.ts";
+import type { StatsSample } from "./types.ts";
 import { cgroupDirsOfPid } from "./cgroup.ts";
 import { mhzPerCore } from "./cpu_tracker.ts";
 import { type StatsBackend, StatsSource } from "./source.ts";
-import type { StatsSample as PodmanSample } from "../podman/types.ts";
+import type { StatsSample as PodmanSample } from "../podman/mod.ts";
 import { isStatsUnsupported, procSample } from "./proc_fallback.ts";
 import { hostReader } from "./host_files.ts";
 
 export { StatsSource } from "./source.ts";
 export type { StatsBackend, StatsSourceOptions } from "./source.ts";
 export { cpuinfoMhz, CpuTracker, mhzPerCore, ticksConsumed } from "./cpu_tracker.ts";
+export type { StatsSample } from "./types.ts";
 export { ContainerCpu, toStatsSample } from "./convert.ts";
 export * from "./cgroup.ts";
 

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import type { StatsSample as PodmanSample } from "../podman/types.ts";
-import { PodmanApiError } from "../podman/errors.ts";
+import type { StatsSample as PodmanSample } from "../podman/mod.ts";
+import { PodmanApiError } from "../podman/mod.ts";
 import type { ReadFile } from "./host_files.ts";
 
 /** Linux's USER_HZ and page size on every platform the driver targets. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isStatsUnsupported, parseProcStat, procSample } from "./proc_fallback.ts";
-import { PodmanApiError } from "../podman/errors.ts";
+import { PodmanApiError } from "../podman/mod.ts";
 
 const STAT = "20385 (sh (x) y) R 20360 20385 20385 0 -1 4194560 115 0 0 0 " +
   "150 25 0 0 20 0 1 0 123 1683456 395 18446744073709551615";

@@ -7,9 +7,9 @@
  * @module
  */
 import type { Logger } from "../plugin_log/mod.ts";
-import type { StatsSample as PodmanSample } from "../podman/types.ts";
-import { PodmanNotFoundError } from "../podman/errors.ts";
-import type { StatsSample } from "../driver/types.ts";
+import type { StatsSample as PodmanSample } from "../podman/mod.ts";
+import { PodmanNotFoundError } from "../podman/mod.ts";
+import type { StatsSample } from "./types.ts";
 import { type CgroupDetail, type CgroupDirs, readCgroupDetail } from "./cgroup.ts";
 import { ContainerCpu, isEmptySample, toStatsSample } from "./convert.ts";
 import { errorMessage, sleep } from "../common/mod.ts";

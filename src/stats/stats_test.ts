@@ -3,8 +3,8 @@ import { cgroupDirs, parseKeyValues, readCgroupDetail } from "./cgroup.ts";
 import { cpuinfoMhz, CpuTracker, mhzPerCore, ticksConsumed } from "./cpu_tracker.ts";
 import { ContainerCpu, isEmptySample, toStatsSample } from "./convert.ts";
 import { StatsSource } from "./source.ts";
-import type { StatsSample as PodmanSample } from "../podman/types.ts";
-import { PodmanNotFoundError } from "../podman/errors.ts";
+import type { StatsSample as PodmanSample } from "../podman/mod.ts";
+import { PodmanNotFoundError } from "../podman/mod.ts";
 import { Logger } from "../plugin_log/mod.ts";
 
 const ID = "60c34a9f3ba08533fc431aab8e497d3a153ff54a9573c2a599cf4107307c5486";
