@@ -4,7 +4,9 @@
 #   - the PRIVATE Podman API service on $NDP_PODMAN_SOCKET (own root/runroot/config),
 #   - docker-registry on 127.0.0.1:5000 (TLS + htpasswd auth) holding the test image,
 #   - the offline test image localhost/ndp/busybox:latest (+ archives).
-# Usage: scripts/test_env.sh start|rootless|stop|restart|status|env|leftovers|remove|clean|podman ARGS...
+# Usage: scripts/test_env.sh start|rootless|stop|restart|status|heal|watchdog|env|leftovers|remove|clean|podman ARGS...
+#   heal    restarts a wedged private Podman service (exit 1 if it was wedged)
+#   watchdog FILE  heals the service whenever a conmon stays stuck on a fifo (notes it in FILE)
 #   env     prints `export` lines for the test environment (eval "$(scripts/test_env.sh env)")
 #   leftovers  lists every container, pod and volume of the private store ("kind id ...")
 #   remove  removes the objects listed on stdin (lines as printed by leftovers)
@@ -125,6 +127,11 @@ podman_stamp() {
 }
 
 start_podman() {
+  if pid_alive "$PODMAN_PID_FILE" "system service" && podman_ping >/dev/null 2>&1 &&
+    ! podman_responsive; then
+    say "podman service is wedged (a container list hangs): restarting it"
+    stop_wedged_podman
+  fi
   if pid_alive "$PODMAN_PID_FILE" "system service" && podman_ping >/dev/null 2>&1; then
     if [[ "$(podman_stamp)" == "$(cat "$PODMAN_STAMP_FILE" 2>/dev/null)" ]]; then
       say "podman service already running (pid $(cat "$PODMAN_PID_FILE"))"
@@ -154,6 +161,73 @@ start_podman() {
   fi
   podman_stamp >"$PODMAN_STAMP_FILE"
   say "started podman service on $NDP_PODMAN_SOCKET (pid $(cat "$PODMAN_PID_FILE"))"
+}
+
+# A wedged service still answers _ping but hangs on anything taking a container's lock, e.g.
+# when a conmon is stuck opening a log fifo nobody reads (the open blocks with the lock held).
+podman_responsive() {
+  curl -fsS -m 10 --unix-socket "$NDP_PODMAN_SOCKET" \
+    'http://d/v4.0.0/libpod/containers/json?all=true' >/dev/null
+}
+
+# conmon processes of the private store that sleep in the kernel's fifo open.
+stuck_conmons() {
+  local p
+  for p in $(pgrep -x conmon); do
+    [[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" == *" -p $NDP_STORAGE_RUNROOT/"* ]] ||
+      continue
+    case "$(cat "/proc/$p/wchan" 2>/dev/null)" in
+      *fifo* | *wait_for_partner*) echo "$p" ;;
+    esac
+  done
+}
+
+# Kills the conmons stuck on a fifo (each holds a container's lock) and stops the service.
+stop_wedged_podman() {
+  local p
+  for p in $(stuck_conmons); do
+    say "killing conmon $p (stuck in $(cat "/proc/$p/wchan" 2>/dev/null)): $(
+      tr '\0' ' ' <"/proc/$p/cmdline" | grep -o -- '-c [0-9a-f]*' | head -n 1
+    )"
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  stop_pid "$PODMAN_PID_FILE" "system service"
+}
+
+# heal: exits 0 when the service answers a container list; otherwise restarts it (after
+# stop_wedged_podman) and exits 1, so the caller counts the wedge as a failure.
+cmd_heal() {
+  if podman_responsive; then
+    say "podman service responsive"
+    return 0
+  fi
+  if [[ ! -S "$NDP_PODMAN_SOCKET" ]] || ! curl -sS -m 2 --unix-socket "$NDP_PODMAN_SOCKET" \
+    http://d/v4.0.0/libpod/_ping >/dev/null 2>&1 && [[ -z "$(stuck_conmons)" ]]; then
+    say "podman service is down: starting it"
+  else
+    say "podman service did not answer a container list within 10 s: it is wedged"
+  fi
+  stop_wedged_podman
+  start_podman
+  return 1
+}
+
+# watchdog FILE: runs until killed; every 15 s looks for conmons stuck on a fifo. One stuck at
+# two looks in a row has wedged the service: it is healed and a line appended to FILE.
+cmd_watchdog() {
+  local file="$1" seen="" now p
+  while sleep 15; do
+    now="$(stuck_conmons | sort | tr '\n' ' ')"
+    for p in $now; do
+      if [[ " $seen " == *" $p "* ]]; then
+        echo "conmon $p stuck on a fifo for 15 s or more: the service was healed" >>"$file"
+        cmd_heal >&2 || true
+        now=""
+        break
+      fi
+    done
+    seen="$now"
+  done
 }
 
 # ---------------------------------------------------------------- rootless podman service
@@ -419,6 +493,8 @@ case "${1:-}" in
     cmd_start
     ;;
   status) cmd_status ;;
+  heal) cmd_heal ;;
+  watchdog) cmd_watchdog "${2:?usage: $0 watchdog FILE}" ;;
   env) cmd_env ;;
   leftovers) cmd_leftovers ;;
   clean) cmd_clean ;;
@@ -428,7 +504,7 @@ case "${1:-}" in
     ndp_podman "$@"
     ;;
   *)
-    echo "usage: $0 start|stop|restart|status|env|leftovers|remove|clean|podman ARGS..." >&2
+    echo "usage: $0 start|stop|restart|status|heal|env|leftovers|remove|clean|podman ARGS..." >&2
     exit 2
     ;;
 esac

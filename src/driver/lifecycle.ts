@@ -53,8 +53,8 @@ import { TaskHandle } from "./task_handle.ts";
 import { allInOrder, StepTimer } from "./step_timer.ts";
 import { HostFactsCache } from "./host_facts.ts";
 import { startLogStreaming } from "../logs/mod.ts";
-import { checkFifoPath, DEV_NULL, type FifoWriter } from "../logs/fifo.ts";
-import { openFifoWriterWithin } from "../logs/fifo_wait.ts";
+import { checkFifoPath, DEV_NULL } from "../logs/fifo.ts";
+import { type HeldFifo, holdFifoForConmon } from "../logs/fifo_wait.ts";
 import type { NomadTask } from "./task_request.ts";
 import { execInteractive, execOnce } from "./exec.ts";
 import { statsSourceFor, taskStats } from "../stats/mod.ts";
@@ -303,18 +303,17 @@ export class TaskLifecycle {
    * In nomad log mode conmon opens the fifo itself, and that open blocks until
    * a reader exists, holding the container's lock: every later Podman call
    * touching it hangs. So the fifo must have a reader (Nomad's logmon) before
-   * the container starts; a non-blocking open of the write end tells (ENXIO
-   * when nobody reads). That write end stays open until conmon holds its own
-   * (the caller releases it after start): closing it earlier would hand the
-   * reader an EOF, and logmon stops reading at EOF.
+   * the container starts, and both its ends stay held by the plugin until
+   * start returned (see {@linkcode holdFifoForConmon}): conmon's open cannot
+   * block even if logmon goes away meanwhile.
    *
-   * @returns the held write end (release it after start), `undefined` for no fifo,
+   * @returns the held fifo (release it after start), `undefined` for no fifo,
    * `null` when nobody reads.
    */
-  async #holdLogFifo(path: string, field: string): Promise<FifoWriter | undefined | null> {
+  async #holdLogFifo(path: string, field: string): Promise<HeldFifo | undefined | null> {
     if (!path || path === DEV_NULL) return undefined;
     try {
-      return await openFifoWriterWithin(path, field);
+      return await holdFifoForConmon(path, field);
     } catch (err) {
       throw new InvalidRequestError(field, message(err));
     }
@@ -345,7 +344,7 @@ export class TaskLifecycle {
     try {
       return await this.#startWithLogs(task, config, logging);
     } finally {
-      held?.close();
+      held?.release();
     }
   }
 
@@ -620,7 +619,7 @@ export class TaskLifecycle {
             signal: AbortSignal.timeout(this.#config.clientHttpTimeoutMs),
           });
         } finally {
-          held?.close();
+          held?.release();
         }
         this.#tasks.set(task.id, handle);
         void this.#checkExit(client, state.containerId);

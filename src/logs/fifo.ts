@@ -202,6 +202,35 @@ export class FifoWriter implements LogSinkFile {
 }
 
 /**
+ * Opens the read end of the fifo at `path` without blocking and without
+ * following a symlink, and checks the descriptor is a fifo. The caller closes
+ * the returned descriptor.
+ *
+ * @throws {FifoPathError} naming `field` for a symlink, anything but a fifo, or a failed open.
+ */
+export function openFifoReadEnd(path: string, field: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(
+      path,
+      fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW,
+    );
+  } catch (err) {
+    if (errCode(err) === "ELOOP") throw new FifoPathError(field, path, "it is a symlink");
+    throw new FifoPathError(field, path, `cannot open it: ${describe(err)}`);
+  }
+  let isFifo = false;
+  try {
+    isFifo = fs.fstatSync(fd).isFIFO();
+  } catch { /* reported below */ }
+  if (!isFifo) {
+    fs.closeSync(fd);
+    throw new FifoPathError(field, path, "it is not a fifo");
+  }
+  return fd;
+}
+
+/**
  * Opens a log destination: a {@linkcode NullSink} for `""`/`/dev/null`,
  * otherwise a {@linkcode FifoWriter}.
  *

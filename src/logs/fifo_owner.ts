@@ -12,8 +12,7 @@
  * @module
  */
 import fs from "node:fs";
-import { DEV_NULL, FifoPathError } from "./fifo.ts";
-import { isNotCapable } from "../profile/denied.ts";
+import { DEV_NULL, FifoPathError, openFifoReadEnd } from "./fifo.ts";
 
 /** Who must be able to open the fifos. */
 export interface FifoOwner {
@@ -46,28 +45,9 @@ export function socketOwner(socketPath: string): FifoOwner | undefined {
  */
 export function chownFifo(path: string, field: string, owner: FifoOwner): void {
   if (path === "" || path === DEV_NULL) return;
-  let fd: number;
-  try {
-    fd = fs.openSync(
-      path,
-      fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW,
-    );
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code === "ELOOP") throw new FifoPathError(field, path, "it is a symlink");
-    if (isNotCapable(err)) {
-      throw new FifoPathError(
-        field,
-        path,
-        "it is outside the plugin's deployment profile: add its directory (Nomad's data dir) " +
-          "to the profile setting data_dir",
-      );
-    }
-    throw new FifoPathError(field, path, `cannot open it: ${(err as Error).message}`);
-  }
+  const fd = openFifoReadEnd(path, field);
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFIFO()) throw new FifoPathError(field, path, "it is not a fifo");
     if (st.uid === owner.uid && st.gid === owner.gid) return;
     fs.fchownSync(fd, owner.uid, owner.gid);
   } catch (err) {

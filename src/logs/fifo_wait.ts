@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { FifoNoReaderError, FifoWriter } from "./fifo.ts";
+import * as fs from "node:fs";
+import { FifoNoReaderError, FifoWriter, openFifoReadEnd } from "./fifo.ts";
 
 /** How long StartTask waits for logmon to open a fifo's read end. */
 export const FIFO_READER_WAIT_MS = 3000;
@@ -34,4 +35,55 @@ export async function openFifoWriterWithin(
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+/**
+ * A log fifo held open at both ends while conmon opens its own write end.
+ *
+ * In Nomad's log mode conmon opens the fifo for writing when the container
+ * starts, and that open blocks until somebody reads, with the container's lock
+ * held: every later Podman call touching the container hangs. Checking for a
+ * reader first is not enough (logmon can go away between the check and
+ * conmon's open), so the plugin holds a read end of its own until start
+ * returned: conmon's open cannot block. The plugin never reads from it, so
+ * every byte stays for logmon. The write end keeps logmon from seeing an EOF
+ * before conmon holds its own.
+ */
+export interface HeldFifo {
+  /** Closes both ends; idempotent. */
+  release(): void;
+}
+
+/**
+ * Waits for a reader (as {@linkcode openFifoWriterWithin}), then holds both
+ * ends of the fifo. Resolves with null when nobody reads within `timeoutMs`.
+ *
+ * @throws {FifoPathError} at once when the path is not a fifo.
+ */
+export async function holdFifoForConmon(
+  path: string,
+  field: string,
+  timeoutMs: number = FIFO_READER_WAIT_MS,
+  pollMs = 50,
+): Promise<HeldFifo | null> {
+  const writer = await openFifoWriterWithin(path, field, timeoutMs, pollMs);
+  if (writer === null) return null;
+  let readFd: number | undefined;
+  try {
+    readFd = openFifoReadEnd(path, field);
+  } catch (err) {
+    writer.close();
+    throw err;
+  }
+  return {
+    release() {
+      writer.close();
+      if (readFd === undefined) return;
+      const fd = readFd;
+      readFd = undefined;
+      try {
+        fs.closeSync(fd);
+      } catch { /* already closed */ }
+    },
+  };
 }
