@@ -16,7 +16,7 @@ import {
 } from "../../tests/harness/mod.ts";
 import { buildContainerSpec } from "../../src/driver/spec/mod.ts";
 import { makeConfig, makePlugin, makeTask } from "../../src/driver/spec/_testing.ts";
-import type { HostFacts } from "../../src/driver/spec/types.ts";
+import type { SpecHost } from "../../src/driver/spec/types.ts";
 import type { TaskConfig } from "../../src/config/types.ts";
 import type { Libpod } from "./libpod.ts";
 import fs from "node:fs";
@@ -25,7 +25,7 @@ import fs from "node:fs";
 export interface Bench {
   quick: boolean;
   libpod: Libpod;
-  host: HostFacts;
+  host: SpecHost;
   imageId: string;
   /** Containers created directly (removed at the end whatever happens). */
   direct: Set<string>;
@@ -55,7 +55,7 @@ export async function startPlugin(extraConfig = ""): Promise<Harness> {
 }
 
 /** Facts of the private Podman, as the plugin derives them. */
-export async function hostFacts(libpod: Libpod): Promise<{ host: HostFacts; imageId: string }> {
+export async function hostFacts(libpod: Libpod): Promise<{ host: SpecHost; imageId: string }> {
   const info = await libpod.call("GET", "/info") as Record<string, Record<string, unknown>>;
   const ping = await fetch(`http://d/_ping`, {
     client: Deno.createHttpClient({ proxy: { transport: "unix", path: PODMAN_SOCKET } }),
@@ -63,7 +63,7 @@ export async function hostFacts(libpod: Libpod): Promise<{ host: HostFacts; imag
   await ping.body?.cancel();
   const hostInfo = info.host ?? {};
   const sec = (hostInfo.security ?? {}) as Record<string, unknown>;
-  const host: HostFacts = {
+  const host: SpecHost = {
     rootless: sec.rootless === true,
     cgroupVersion: hostInfo.cgroupVersion === "v2" ? 2 : 1,
     cgroupManager: hostInfo.cgroupManager === "systemd" ? "systemd" : "cgroupfs",

@@ -59,10 +59,22 @@ export function isAlive(phase: ContainerPhase): boolean {
 /** What RecoverTask does with a container in a given phase. */
 export type RecoveryDecision = "adopt" | "restart" | "report-exited" | "gone";
 
-/** Recovery: running and paused are adopted; a dead one is restarted or reported. */
+/**
+ * The task's stdout fifo at recovery: nothing to feed (journald, collection
+ * off), a reader holds it (Nomad's logmon), or nobody reads it.
+ */
+export type RecoveryLogFifo = "none" | "read" | "unread";
+
+/**
+ * Recovery: running and paused are adopted; a dead one is restarted
+ * (`recover_stopped`) or reported; a container that is gone (inspect 404) is
+ * an error. A restart whose log fifo nobody reads is reported instead:
+ * conmon's open of it would block and wedge Podman.
+ */
 export function recoveryDecisionFor(
   phase: ContainerPhase,
   recoverStopped: boolean,
+  logFifo: RecoveryLogFifo = "none",
 ): RecoveryDecision {
   switch (phase) {
     case "running":
@@ -74,7 +86,7 @@ export function recoveryDecisionFor(
       return "report-exited";
     case "created":
     case "exited":
-      return recoverStopped ? "restart" : "report-exited";
+      return recoverStopped && logFifo !== "unread" ? "restart" : "report-exited";
   }
 }
 

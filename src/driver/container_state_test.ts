@@ -51,6 +51,10 @@ Deno.test("container state: one classification, used by every consumer", () => {
     assert.equal(isAlive(p), alive, label);
     assert.equal(recoveryDecisionFor(p, false), recover, label);
     assert.equal(recoveryDecisionFor(p, true), recoverStopped, label);
+    // A restart whose log fifo nobody reads is reported instead (it would wedge Podman).
+    const unread = recoverStopped === "restart" ? "report-exited" : recoverStopped;
+    assert.equal(recoveryDecisionFor(p, true, "unread"), unread, label);
+    assert.equal(recoveryDecisionFor(p, true, "read"), recoverStopped, label);
     assert.equal(logLiveness(p), logs, label);
     assert.equal(signalPreparation(p), signal, label);
   }

@@ -1,19 +1,40 @@
 /**
- * The driver core: configuration, Podman clients per socket, fingerprint,
- * task events, and the task lifecycle. Imports no gRPC or protobuf code.
+ * The driver core: one class composed of small units (start.ts, recover.ts,
+ * stop_destroy.ts, exit_result.ts, task_store.ts, host_facts.ts), each over a
+ * narrow Podman port (ports.ts). This file holds the configuration, the
+ * Podman client per socket and the wiring; it imports no gRPC or protobuf code.
  *
  * @module
  */
-import type { PluginConfig, TaskConfig } from "../config/types.ts";
+import type { PluginConfig, SocketConfig, TaskConfig } from "../config/types.ts";
+import { startLogStreaming } from "../logs/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
 import { PodmanClient } from "../podman/client.ts";
+import type { ContainerInspect } from "../podman/types.ts";
+import { statsSourceFor, taskStats } from "../stats/mod.ts";
+import { errorMessage } from "../common/mod.ts";
 import { type Capabilities, capabilities } from "./about.ts";
-import { NotConfiguredError } from "./errors.ts";
+import { classifyContainer, isAlive, logLiveness } from "./container_state.ts";
+import { InvalidRequestError, NotConfiguredError } from "./errors.ts";
 import { EventBus } from "./event_bus.ts";
-import { type FingerprintReport, fingerprintStream, type HostFacts } from "./fingerprint.ts";
-import { type LifecycleSocket, TaskLifecycle } from "./lifecycle.ts";
+import { execInteractive, execOnce } from "./exec.ts";
+import { ExitRecorder } from "./exit_result.ts";
+import { ExitWatcher } from "./exit_watcher.ts";
+import { type FingerprintReport, fingerprintStream } from "./fingerprint.ts";
+import { hasHealthcheck, monitorHealth } from "./health.ts";
+import { fetchHostFacts, HostFactsCache } from "./host_facts.ts";
+import { ImageGc } from "./image_gc.ts";
+import { ImageResolver } from "./images.ts";
+import { isLocalSocket, memoryLimitOf, OomMonitor } from "./oom.ts";
 import { policyAttributes } from "./policy.ts";
+import type { ExitWatch } from "./ports.ts";
+import { DanglingReconciler } from "./reconciler.ts";
+import { TaskRecoverer } from "./recover.ts";
+import { holdLogFifo, TaskStarter } from "./start.ts";
+import { TaskStopper } from "./stop_destroy.ts";
+import type { TaskHandle } from "./task_handle.ts";
 import type { NomadTask } from "./task_request.ts";
+import { TaskStore } from "./task_store.ts";
 import type {
   AgentConfig,
   ExecResult,
@@ -25,20 +46,119 @@ import type {
   TaskStatusView,
 } from "./types.ts";
 
+/** One configured socket and its client. */
+interface Socket {
+  socket: SocketConfig;
+  client: PodmanClient;
+}
+
+type Handle = TaskHandle<PodmanClient>;
+
+/** The journald streamer's view of a container, from the one classifier. */
+const liveness = (state: ContainerInspect["state"]) => logLiveness(classifyContainer(state));
+
 /** The Podman driver. */
 export class PodmanDriver {
   readonly #logger: Logger;
   readonly #events = new EventBus<TaskEvent>();
   #config: PluginConfig | undefined;
   #agent: AgentConfig | undefined;
-  #sockets: LifecycleSocket[] = [];
-  #lifecycle: TaskLifecycle | undefined;
+  #sockets: Socket[] = [];
+  readonly #tasks = new TaskStore<PodmanClient>();
+  readonly #facts = new HostFactsCache();
+  readonly #oom = new OomMonitor();
+  readonly #watchers = new Map<PodmanClient, ExitWatcher>();
+  readonly #exits: ExitWatch<PodmanClient> = {
+    watch: (client, id) => this.#watcher(client).watch(id),
+    unwatch: (client, id) => this.#watcher(client).unwatch(id),
+  };
+  readonly #recorder: ExitRecorder<PodmanClient>;
+  readonly #starter: TaskStarter<PodmanClient>;
+  readonly #recoverer: TaskRecoverer<PodmanClient>;
+  readonly #stopper: TaskStopper<PodmanClient>;
+  readonly #reconciler: DanglingReconciler;
+  readonly #imageGc: ImageGc;
 
   constructor(logger: Logger) {
     this.#logger = logger;
+    const event = this.#event.bind(this);
+    const config = () => this.config;
+    this.#recorder = new ExitRecorder({
+      tasks: this.#tasks,
+      exits: this.#exits,
+      oom: this.#oom,
+      logger,
+      event,
+    });
+    const checkExit = (client: PodmanClient, id: string) => this.#recorder.check(client, id);
+    const images = new ImageResolver({ logger: logger.named("images") });
+    this.#starter = new TaskStarter({
+      tasks: this.#tasks,
+      socketFor: (name) => this.#socketFor(name),
+      config,
+      facts: (client) => this.#facts.get(client),
+      resolveImage: (client, request) => images.resolve(client.images, request),
+      holdLogFifo,
+      exits: this.#exits,
+      oom: this.#oom,
+      recorder: this.#recorder,
+      started: (h, task, health) => {
+        this.#imageGc.acquire(task.id, h.state.socket, h.state.imageId, h.state.imageRef);
+        void startLogStreaming(h, task, logger, liveness);
+        this.#watchHealth(h, health);
+      },
+      event,
+      logger,
+    });
+    this.#recoverer = new TaskRecoverer({
+      tasks: this.#tasks,
+      clientFor: (name) => this.#socketFor(name).client,
+      config,
+      holdLogFifo,
+      exits: this.#exits,
+      recorder: this.#recorder,
+      companions: {
+        adopted: async (h, task, inspect) => {
+          await this.#recoverOom(h, inspect);
+          void startLogStreaming(h, task, logger, liveness, new Date());
+          this.#watchHealth(h, inspect.healthcheck);
+        },
+        restarted: (h, task, since) => void startLogStreaming(h, task, logger, liveness, since),
+      },
+      logger,
+    });
+    this.#stopper = new TaskStopper({
+      checkExit,
+      removeContainers: () => this.config.gc.container,
+      forget: (h) => {
+        this.#exits.unwatch(h.client, h.containerId);
+        this.#oom.untrack(h.containerId);
+        h.lifetime.abort();
+        this.#tasks.delete(h.taskId);
+        this.#imageGc.release(h.taskId);
+      },
+      logger,
+    });
+    this.#reconciler = new DanglingReconciler({
+      config: () => this.config.danglingContainers,
+      removeExited: () => this.config.gc.container,
+      sockets: () =>
+        this.#sockets.map((s) => ({ name: s.socket.name, containers: s.client.containers })),
+      trackedContainers: () => this.#tasks.containerIds(),
+      taskInFlight: (id) => this.#tasks.inFlight(id),
+      logger: logger.named("reconciler"),
+    });
+    this.#imageGc = new ImageGc({
+      config: () => this.config.gc,
+      client: (name) => this.#sockets.find((s) => s.socket.name === name)?.client,
+      logger: logger.named("image_gc"),
+    });
   }
 
-  /** Applies a plugin configuration (SetConfig may come several times). */
+  /**
+   * Applies a plugin configuration (SetConfig may come several times): new
+   * tasks use the new sockets, running tasks keep theirs.
+   */
   configure(config: PluginConfig, agent: AgentConfig | undefined): void {
     const old = this.#sockets;
     this.#config = config;
@@ -51,17 +171,8 @@ export class PodmanDriver {
         logger: this.#logger.named("podman"),
       }),
     }));
-    if (this.#lifecycle) {
-      this.#lifecycle.reconfigure(config, this.#sockets, this.#agent);
-    } else {
-      this.#lifecycle = new TaskLifecycle({
-        config,
-        sockets: this.#sockets,
-        agent: this.#agent,
-        logger: this.#logger,
-        emit: (e) => this.#events.publish(e),
-      });
-    }
+    this.#reconciler.start();
+    this.#warm();
     for (const s of old) s.client.close();
   }
 
@@ -70,33 +181,88 @@ export class PodmanDriver {
     return this.#config;
   }
 
-  #tasks(): TaskLifecycle {
-    if (!this.#lifecycle) throw new NotConfiguredError();
-    return this.#lifecycle;
-  }
-
   capabilities(): Capabilities {
     return capabilities(this.#config?.disableLogCollection ?? false);
   }
 
-  /** Facts of one socket (ping + info) under `signal`. */
-  static async probe(client: PodmanClient, signal: AbortSignal): Promise<HostFacts> {
-    const ping = await client.ping({ signal });
-    const info = await client.info({ signal });
-    return {
-      apiVersion: ping.apiVersion,
-      rootless: info.rootless,
-      cgroupVersion: info.cgroupVersion,
-      cgroupManager: info.cgroupManager,
-      appArmorEnabled: info.apparmorEnabled,
-      selinuxEnabled: info.selinuxEnabled,
-      seccompEnabled: info.seccompEnabled,
-      capabilities: info.capabilities,
-      ociRuntimePath: info.ociRuntimePath ?? "",
-      remoteSocketPath: info.remoteSocketPath ?? "",
-      cpus: info.cpus,
-      memTotal: info.memTotal,
-    };
+  /**
+   * Takes what every first StartTask would wait for off its critical path:
+   * host facts, and the exit watch (events stream, exits directory).
+   */
+  #warm(): void {
+    for (const { client } of this.#sockets) {
+      this.#facts.warm(client);
+      this.#watcher(client).start();
+    }
+  }
+
+  #socketFor(name: string): Socket {
+    const wanted = name || "default";
+    const found = this.#sockets.find((s) => s.socket.name === wanted) ??
+      (wanted === "default" ? this.#sockets[0] : undefined);
+    if (!found) {
+      if (!this.#config) throw new NotConfiguredError();
+      throw new InvalidRequestError(
+        "socket",
+        `Unknown socket "${wanted}": the plugin config defines ${
+          this.#sockets.map((s) => `"${s.socket.name}"`).join(", ")
+        }`,
+      );
+    }
+    return found;
+  }
+
+  #watcher(client: PodmanClient): ExitWatcher {
+    let w = this.#watchers.get(client);
+    if (!w) {
+      w = new ExitWatcher({
+        client,
+        logger: this.#logger.named("exits"),
+        onMaybeExited: (id) => void this.#recorder.check(client, id),
+      });
+      this.#watchers.set(client, w);
+    }
+    return w;
+  }
+
+  #event(
+    h: { taskId: string; allocId: string; taskName: string },
+    message: string,
+    annotations: Record<string, string>,
+  ): void {
+    this.#events.publish({
+      taskId: h.taskId,
+      allocId: h.allocId,
+      taskName: h.taskName,
+      timestampMs: Date.now(),
+      message,
+      annotations,
+    });
+  }
+
+  /** Follows the health of a container that has a healthcheck (TaskEvents, InspectTask attributes). */
+  #watchHealth(h: Handle, settings: ContainerInspect["healthcheck"]): void {
+    if (!settings || !hasHealthcheck(settings) || h.exitResult) return;
+    void monitorHealth(h, settings, {
+      logger: this.#logger.named("health"),
+      event: (msg, annotations) => this.#event(h, msg, annotations),
+    });
+  }
+
+  /** OOM sampling of an adopted container (needs its memory limit and the host's cgroup version). */
+  async #recoverOom(h: Handle, inspect: ContainerInspect): Promise<void> {
+    try {
+      h.memoryLimitBytes = await memoryLimitOf(h.client.containers, h.containerId);
+      if (h.memoryLimitBytes <= 0 || !isLocalSocket(h.client.socketPath)) return;
+      if (!isAlive(classifyContainer(inspect.state))) return;
+      const facts = await this.#facts.get(h.client);
+      await this.#oom.track(h.containerId, inspect.state.pid, facts.cgroupVersion === 2);
+    } catch (err) {
+      this.#logger.debug("no OOM sampling for a recovered container", {
+        container: h.containerId.slice(0, 12),
+        error: errorMessage(err),
+      });
+    }
   }
 
   /** The fingerprint stream: at once, on change, and every 30 s. */
@@ -109,11 +275,15 @@ export class PodmanDriver {
       };
       return;
     }
-    const sockets = this.#sockets;
-    const byName = new Map(sockets.map((s) => [s.socket.name, s.client]));
+    const byName = new Map(this.#sockets.map((s) => [s.socket.name, s.client]));
     yield* fingerprintStream({
-      sockets: sockets.map((s) => s.socket),
-      probe: (socket, sig) => PodmanDriver.probe(byName.get(socket.name)!, sig),
+      sockets: this.#sockets.map((s) => s.socket),
+      probe: async (socket, sig) => {
+        const client = byName.get(socket.name)!;
+        const facts = await fetchHostFacts(client, sig);
+        this.#facts.offer(client, facts);
+        return facts;
+      },
       signal,
       probeTimeoutMs: Math.min(this.#config.clientHttpTimeoutMs, 4000),
       extraAttributes: policyAttributes(this.#config),
@@ -125,52 +295,105 @@ export class PodmanDriver {
     return this.#events.subscribe(signal);
   }
 
-  startTask(task: NomadTask, config: TaskConfig): Promise<StartTaskResult> {
-    return this.#tasks().start(task, config);
+  /** The known task; {@link NotConfiguredError} before the first SetConfig. */
+  #task(taskId: string): Handle {
+    this.#ready();
+    return this.#tasks.get(taskId);
   }
 
-  recoverTask(
+  #ready(): void {
+    if (!this.#config) throw new NotConfiguredError();
+  }
+
+  startTask(task: NomadTask, config: TaskConfig): Promise<StartTaskResult> {
+    this.#ready();
+    return this.#starter.start(task, config);
+  }
+
+  /** RecoverTask: adopt, restart, or report an exited container. */
+  async recoverTask(
     task: NomadTask,
     handle: { version: number; driverState: Uint8Array },
   ): Promise<void> {
-    return this.#tasks().recover(task, handle);
+    this.#ready();
+    const done = this.#tasks.beginRecover(task.id);
+    try {
+      const decision = await this.#recoverer.recover(task, handle);
+      const h = this.#tasks.find(task.id);
+      if (h && decision !== "known") {
+        this.#imageGc.acquire(task.id, h.state.socket, h.state.imageId, h.state.imageRef);
+      }
+    } finally {
+      done();
+    }
   }
 
   waitTask(taskId: string, signal: AbortSignal): Promise<ExitResult> {
-    return this.#tasks().wait(taskId, signal);
+    return this.#task(taskId).wait(signal);
   }
 
+  /** StopTask: the requested signal, then SIGKILL after the timeout. */
   stopTask(taskId: string, options: { timeoutMs: number; signal: string }): Promise<void> {
-    return this.#tasks().stop(taskId, options);
+    return this.#stopper.stop(this.#task(taskId), options);
   }
 
+  /** DestroyTask: refuses a running task unless forced; removes the container when gc.container. */
   destroyTask(taskId: string, force: boolean): Promise<void> {
-    return this.#tasks().destroy(taskId, force);
+    this.#ready();
+    return this.#stopper.destroy(this.#tasks.find(taskId), force);
   }
 
   inspectTask(taskId: string): Promise<TaskStatusView> {
-    return this.#tasks().inspect(taskId);
+    const h = this.#task(taskId);
+    return Promise.resolve({
+      id: h.taskId,
+      name: h.taskName,
+      state: h.status,
+      startedAtMs: h.state.startedAtMs,
+      completedAtMs: h.completedAtMs,
+      exitResult: h.exitResult ?? { exitCode: 0, signal: 0, oomKilled: false },
+      attributes: {
+        ...h.attributes,
+        "container_id": h.containerId,
+        "container_name": h.state.containerName,
+      },
+      network: h.network,
+    });
   }
 
+  /** TaskStats: samples from the client's shared stats source until the task exits. */
   taskStats(taskId: string, intervalMs: number, signal: AbortSignal): AsyncIterable<StatsSample> {
-    return this.#tasks().stats(taskId, intervalMs, signal);
+    const h = this.#task(taskId);
+    return taskStats({
+      source: statsSourceFor(h.client, this.#logger),
+      task: h,
+      intervalMs,
+      signal,
+      totalComputeMhz: this.#agent?.totalComputeMhz ?? 0,
+    });
   }
 
   signalTask(taskId: string, signal: string): Promise<void> {
-    return this.#tasks().signal(taskId, signal);
+    return this.#stopper.signal(this.#task(taskId), signal);
   }
 
+  /** ExecTask: runs a command with a timeout, output captured. */
   execTask(taskId: string, command: string[], timeoutMs: number): Promise<ExecResult> {
-    return this.#tasks().exec(taskId, command, timeoutMs);
+    const h = this.#task(taskId);
+    return execOnce(h.client.exec, h.containerId, command, timeoutMs);
   }
 
+  /** ExecTaskStreaming: an interactive session. */
   execStreaming(session: ExecSession): Promise<ExitResult> {
-    return this.#tasks().execStreaming(session);
+    const h = this.#task(session.taskId);
+    return execInteractive(h.client.exec, h.containerId, session, this.#logger.named("exec"));
   }
 
   /** Stops background work; tasks keep running (they are recovered later). */
   async shutdown(): Promise<void> {
-    await this.#lifecycle?.shutdown();
+    this.#oom.stop();
+    await Promise.all([this.#reconciler.stop(), this.#imageGc.stop()]);
+    await Promise.all([...this.#watchers.values()].map((w) => w.stop()));
     for (const s of this.#sockets) s.client.close();
   }
 }

@@ -5,24 +5,11 @@
  * @module
  */
 import { limitsApply } from "./rootless_limits.ts";
+import type { HostFacts } from "./host_facts.ts";
 import type { SocketConfig } from "../config/types.ts";
 import { errorMessage, sleep } from "../common/mod.ts";
 
-/** What a socket's system info tells us (only what we report or use). */
-export interface HostFacts {
-  apiVersion: string;
-  rootless: boolean;
-  cgroupVersion: string;
-  cgroupManager: string;
-  appArmorEnabled: boolean;
-  selinuxEnabled: boolean;
-  seccompEnabled: boolean;
-  capabilities: string;
-  ociRuntimePath: string;
-  remoteSocketPath: string;
-  cpus: number;
-  memTotal: number;
-}
+export type { HostFacts };
 
 /** Asks one socket for its facts; rejects when it does not answer. */
 export type SocketProbe = (socket: SocketConfig, signal: AbortSignal) => Promise<HostFacts>;
@@ -76,7 +63,7 @@ export function buildFingerprint(results: SocketResult[]): FingerprintReport {
       [`${p}.version`]: { string: f.apiVersion },
       [`${p}.appArmor`]: { bool: f.appArmorEnabled },
       [`${p}.capabilities`]: { string: f.capabilities },
-      [`${p}.cgroupVersion`]: { string: f.cgroupVersion },
+      [`${p}.cgroupVersion`]: { string: `v${f.cgroupVersion}` },
       [`${p}.cgroupManager`]: { string: f.cgroupManager },
       [`${p}.rootless`]: { bool: f.rootless },
       // false: rootless on cgroups v1 (see rootless_limits.ts / rootless_without_limits).

@@ -4,7 +4,7 @@ import { buildFingerprint, fingerprintStream, type HostFacts, probeAll } from ".
 const facts: HostFacts = {
   apiVersion: "4.3.1",
   rootless: false,
-  cgroupVersion: "v1",
+  cgroupVersion: 1,
   cgroupManager: "cgroupfs",
   appArmorEnabled: false,
   selinuxEnabled: false,
@@ -12,7 +12,7 @@ const facts: HostFacts = {
   capabilities: "CAP_CHOWN,CAP_KILL",
   ociRuntimePath: "/usr/bin/runc",
   remoteSocketPath: "/run/x.sock",
-  cpus: 2,
+  numCpus: 2,
   memTotal: 1,
 };
 const def = { name: "default", socketPath: "unix:///a" };

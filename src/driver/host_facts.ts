@@ -9,10 +9,30 @@
  * @module
  */
 import type { PodmanClient } from "../podman/client.ts";
-import type { HostFacts } from "./spec/types.ts";
 
 /** How old facts may get before a background refresh. */
 export const HOST_FACTS_TTL_MS = 60_000;
+
+/** What a socket's ping and system info tell the driver: the one type for specs and fingerprint. */
+export interface HostFacts {
+  /** Libpod API version, e.g. `4.3.1`. */
+  apiVersion: string;
+  rootless: boolean;
+  cgroupVersion: 1 | 2;
+  cgroupManager: "systemd" | "cgroupfs";
+  /** CPUs of the host (the reference uses Go's `runtime.NumCPU()`). */
+  numCpus: number;
+  memTotal: number;
+  appArmorEnabled: boolean;
+  selinuxEnabled: boolean;
+  seccompEnabled: boolean;
+  capabilities: string;
+  ociRuntimePath: string;
+  remoteSocketPath: string;
+}
+
+/** The Podman calls the facts come from. */
+export type HostFactsPort = Pick<PodmanClient, "ping" | "info">;
 
 interface Entry {
   at: number;
@@ -20,27 +40,37 @@ interface Entry {
   pending: Promise<HostFacts> | undefined;
 }
 
-/** Fetches a client's facts (ping + info). */
-export async function fetchHostFacts(client: PodmanClient): Promise<HostFacts> {
-  const [ping, info] = await Promise.all([client.ping(), client.info()]);
+/** Fetches a client's facts (ping + info), under `signal` when given. */
+export async function fetchHostFacts(
+  client: HostFactsPort,
+  signal?: AbortSignal,
+): Promise<HostFacts> {
+  const opts = signal ? { signal } : undefined;
+  const [ping, info] = await Promise.all([client.ping(opts), client.info(opts)]);
   return {
+    apiVersion: ping.apiVersion,
     rootless: info.rootless,
     cgroupVersion: info.cgroupVersion === "v2" || info.cgroupVersion === "2" ? 2 : 1,
     cgroupManager: info.cgroupManager === "systemd" ? "systemd" : "cgroupfs",
-    apiVersion: ping.apiVersion,
     numCpus: info.cpus || navigator.hardwareConcurrency || 1,
+    memTotal: info.memTotal,
     appArmorEnabled: info.apparmorEnabled,
+    selinuxEnabled: info.selinuxEnabled,
+    seccompEnabled: info.seccompEnabled,
+    capabilities: info.capabilities,
+    ociRuntimePath: info.ociRuntimePath ?? "",
+    remoteSocketPath: info.remoteSocketPath ?? "",
   };
 }
 
 /** The facts cache of one plugin process. */
 export class HostFactsCache {
-  readonly #entries = new WeakMap<PodmanClient, Entry>();
-  readonly #fetch: (client: PodmanClient) => Promise<HostFacts>;
+  readonly #entries = new WeakMap<object, Entry>();
+  readonly #fetch: (client: HostFactsPort) => Promise<HostFacts>;
   readonly #now: () => number;
 
   constructor(
-    options: { fetch?: (client: PodmanClient) => Promise<HostFacts>; now?: () => number } = {},
+    options: { fetch?: (client: HostFactsPort) => Promise<HostFacts>; now?: () => number } = {},
   ) {
     this.#fetch = options.fetch ?? fetchHostFacts;
     this.#now = options.now ?? Date.now;
@@ -52,12 +82,8 @@ export class HostFactsCache {
    *
    * @throws whatever the fetch throws, when there are no cached facts.
    */
-  get(client: PodmanClient): Promise<HostFacts> {
-    let e = this.#entries.get(client);
-    if (!e) {
-      e = { at: 0, facts: undefined, pending: undefined };
-      this.#entries.set(client, e);
-    }
+  get(client: HostFactsPort): Promise<HostFacts> {
+    const e = this.#entry(client);
     if (e.facts) {
       if (this.#now() - e.at >= HOST_FACTS_TTL_MS) this.#refresh(client, e).catch(() => {});
       return Promise.resolve(e.facts);
@@ -65,12 +91,28 @@ export class HostFactsCache {
     return this.#refresh(client, e);
   }
 
+  /** Takes facts fetched elsewhere (the fingerprint's probe) as the freshest. */
+  offer(client: HostFactsPort, facts: HostFacts): void {
+    const e = this.#entry(client);
+    e.facts = facts;
+    e.at = this.#now();
+  }
+
+  #entry(client: HostFactsPort): Entry {
+    let e = this.#entries.get(client);
+    if (!e) {
+      e = { at: 0, facts: undefined, pending: undefined };
+      this.#entries.set(client, e);
+    }
+    return e;
+  }
+
   /** Starts fetching ahead (SetConfig); failures are left for the first real use. */
-  warm(client: PodmanClient): void {
+  warm(client: HostFactsPort): void {
     this.get(client).catch(() => {});
   }
 
-  #refresh(client: PodmanClient, e: Entry): Promise<HostFacts> {
+  #refresh(client: HostFactsPort, e: Entry): Promise<HostFacts> {
     e.pending ??= this.#fetch(client).then(
       (facts) => {
         e.facts = facts;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { HOST_FACTS_TTL_MS, HostFactsCache } from "./host_facts.ts";
 import { allInOrder, StepTimer } from "./step_timer.ts";
 import type { PodmanClient } from "../podman/client.ts";
-import type { HostFacts } from "./spec/types.ts";
+import type { HostFacts } from "./host_facts.ts";
 
 const FACTS: HostFacts = {
   rootless: false,
@@ -11,6 +11,12 @@ const FACTS: HostFacts = {
   apiVersion: "4.3.1",
   numCpus: 2,
   appArmorEnabled: false,
+  memTotal: 1 << 30,
+  selinuxEnabled: false,
+  seccompEnabled: true,
+  capabilities: "CAP_CHOWN",
+  ociRuntimePath: "/usr/bin/runc",
+  remoteSocketPath: "",
 };
 
 Deno.test("host facts: one fetch in flight is shared; after the TTL stale facts are served while refreshing", async () => {

@@ -23,12 +23,11 @@
  *
  * @module
  */
-import type { ContainerInspect } from "../podman/types.ts";
-import type { ExitResult } from "./types.ts";
 import { type CgroupDirs, cgroupDirsOfPid } from "../stats/cgroup.ts";
 import { hostReader, type ReadFile } from "../stats/host_files.ts";
 
-const SIGKILL_EXIT = 128 + 9;
+/** 128 + SIGKILL: the exit code of a SIGKILLed process. */
+export const SIGKILL_EXIT = 128 + 9;
 /** Sample period while tasks run. */
 const SAMPLE_MS = 1000;
 const VMSTAT = "/proc/vmstat";
@@ -89,17 +88,6 @@ export function oomVerdict(
     };
   }
   return { oomKilled: false };
-}
-
-/** Exit result of an exited container, from inspect and the OOM evidence. */
-export function exitResultFrom(inspect: ContainerInspect, ctx?: ExitContext): ExitResult {
-  const code = inspect.state.exitCode;
-  const signal = code > 128 && code < 128 + 65 ? code - 128 : 0;
-  const verdict = oomVerdict(code, inspect.state.oomKilled, ctx);
-  const result: ExitResult = { exitCode: code, signal, oomKilled: verdict.oomKilled };
-  if (verdict.err) result.err = verdict.err;
-  else if (inspect.state.error) result.err = inspect.state.error;
-  return result;
 }
 
 /** `oom_kill N` of a v1 `memory.oom_control`, v2 `memory.events` or `/proc/vmstat`. */

@@ -16,7 +16,7 @@
  */
 import type { PluginConfig } from "../config/types.ts";
 import { InvalidRequestError } from "./errors.ts";
-import type { HostFacts as SpecHostFacts, SpecGenerator } from "./spec/mod.ts";
+import type { SpecGenerator, SpecHost } from "./spec/mod.ts";
 
 /** Whether Podman can apply cgroup limits on a host with these facts. */
 export function limitsApply(host: { rootless: boolean; cgroupVersion: number | string }): boolean {
@@ -32,7 +32,7 @@ export function limitsApply(host: { rootless: boolean; cgroupVersion: number | s
  */
 export function applyRootlessLimits(
   spec: SpecGenerator,
-  host: Pick<SpecHostFacts, "rootless" | "cgroupVersion">,
+  host: Pick<SpecHost, "rootless" | "cgroupVersion">,
   plugin: Pick<PluginConfig, "rootlessWithoutLimits">,
   socket: { name: string; socketPath: string },
 ): string | undefined {

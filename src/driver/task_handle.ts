@@ -8,12 +8,12 @@ import type { DriverState } from "./driver_state.ts";
 import type { OomEvidence } from "./oom.ts";
 import type { DriverNetwork, ExitResult, TaskState } from "./types.ts";
 
-/** A task's runtime record. */
-export class TaskHandle {
+/** A task's runtime record; `C` is its socket's Podman client (a fake port in unit tests). */
+export class TaskHandle<C = PodmanClient> {
   readonly taskId: string;
   readonly taskName: string;
   readonly allocId: string;
-  readonly client: PodmanClient;
+  readonly client: C;
   readonly state: DriverState;
   status: TaskState = "running";
   completedAtMs = 0;
@@ -35,7 +35,7 @@ export class TaskHandle {
     taskId: string;
     taskName: string;
     allocId: string;
-    client: PodmanClient;
+    client: C;
     state: DriverState;
   }) {
     this.taskId = init.taskId;

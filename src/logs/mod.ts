@@ -24,6 +24,7 @@ export {
   openLogSinkWhenRead,
 } from "./fifo.ts";
 export { LogCursor, splitTimestamp } from "./cursor.ts";
+export { type HeldFifo, holdFifoForConmon } from "./fifo_wait.ts";
 export {
   type JournaldStreamOptions,
   type LogSource,

@@ -6,7 +6,7 @@
 
 import type { PluginConfig, TaskConfig } from "../../config/types.ts";
 import type { NomadTask } from "../task_request.ts";
-import type { HostFacts, SpecInput } from "./types.ts";
+import type { SpecHost, SpecInput } from "./types.ts";
 
 /** A task config with every option at its default. */
 export function makeConfig(over: Partial<TaskConfig> = {}): TaskConfig {
@@ -136,7 +136,7 @@ export function makeTask(over: Partial<NomadTask> = {}): NomadTask {
 }
 
 /** Rootful Podman 4.3 on cgroup v1 with cgroupfs, 2 CPUs, no AppArmor. */
-export function makeHost(over: Partial<HostFacts> = {}): HostFacts {
+export function makeHost(over: Partial<SpecHost> = {}): SpecHost {
   return {
     rootless: false,
     cgroupVersion: 1,
@@ -154,7 +154,7 @@ export function makeInput(
     task?: Partial<NomadTask>;
     config?: Partial<TaskConfig>;
     plugin?: Partial<PluginConfig>;
-    host?: Partial<HostFacts>;
+    host?: Partial<SpecHost>;
   } = {},
 ): SpecInput {
   return {

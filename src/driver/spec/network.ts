@@ -10,7 +10,7 @@ import { ConfigError } from "../../config/errors.ts";
 import type { PluginConfig, TaskConfig } from "../../config/types.ts";
 import type { NomadTask } from "../task_request.ts";
 import { taskReference } from "./naming.ts";
-import type { HostFacts, Namespace, PerNetworkOptions, SpecGenerator } from "./types.ts";
+import type { Namespace, PerNetworkOptions, SpecGenerator, SpecHost } from "./types.ts";
 
 /** Podman's default bridge network. */
 export const DEFAULT_NETWORK = "podman";
@@ -36,7 +36,7 @@ function apiMajor(apiVersion: string): number {
 /** The mode used when `network_mode` is empty. */
 export function defaultNetworkMode(
   plugin: Pick<PluginConfig, "networking">,
-  host: Pick<HostFacts, "rootless" | "apiVersion">,
+  host: Pick<SpecHost, "rootless" | "apiVersion">,
 ): string {
   if (!host.rootless) return "bridge";
   if (plugin.networking.defaultRootlessMode !== "") return plugin.networking.defaultRootlessMode;
@@ -72,7 +72,7 @@ export function chooseNetwork(
   task: Pick<NomadTask, "allocId" | "networkIsolation">,
   config: Pick<TaskConfig, "networkMode">,
   plugin: Pick<PluginConfig, "networking">,
-  host: Pick<HostFacts, "rootless" | "apiVersion">,
+  host: Pick<SpecHost, "rootless" | "apiVersion">,
 ): NetworkChoice {
   const path = task.networkIsolation?.path ?? "";
   if (path !== "") return { netns: { nsmode: "path", value: path } };

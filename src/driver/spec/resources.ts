@@ -7,7 +7,7 @@
 import { ConfigError } from "../../config/errors.ts";
 import type { TaskConfig } from "../../config/types.ts";
 import type { TaskResources } from "../task_request.ts";
-import type { HostFacts, ResourceLimits, Rlimit, SpecGenerator } from "./types.ts";
+import type { ResourceLimits, Rlimit, SpecGenerator, SpecHost } from "./types.ts";
 
 const MIB = 1024 * 1024;
 /** Default and bounds of the CFS period, in microseconds. */
@@ -111,7 +111,7 @@ export function buildResources(
     | "ulimit"
     | "sysctl"
   >,
-  host: Pick<HostFacts, "rootless" | "cgroupVersion" | "cgroupManager" | "numCpus">,
+  host: Pick<SpecHost, "rootless" | "cgroupVersion" | "cgroupManager" | "numCpus">,
 ): SpecGenerator {
   const limits: ResourceLimits = {};
 

@@ -7,7 +7,7 @@
 
 import { ConfigError } from "../../config/errors.ts";
 import type { TaskConfig } from "../../config/types.ts";
-import type { HostFacts, SpecGenerator } from "./types.ts";
+import type { SpecGenerator, SpecHost } from "./types.ts";
 
 /** Annotations Podman's CLI sets so `inspect` reports them in `HostConfig.SecurityOpt`. */
 export const SECURITY_ANNOTATIONS = {
@@ -89,7 +89,7 @@ export function buildSecurity(
     | "privileged"
     | "readonlyRootfs"
   >,
-  host: Pick<HostFacts, "appArmorEnabled">,
+  host: Pick<SpecHost, "appArmorEnabled">,
 ): SpecGenerator {
   const spec: SpecGenerator = {};
   if (config.capAdd.length > 0) spec.cap_add = [...config.capAdd];

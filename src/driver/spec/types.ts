@@ -8,6 +8,7 @@
 
 import type { PluginConfig, TaskConfig } from "../../config/types.ts";
 import type { NomadTask } from "../task_request.ts";
+import type { HostFacts } from "../host_facts.ts";
 
 /** libpod `specgen.Namespace`. */
 export interface Namespace {
@@ -169,17 +170,11 @@ export interface ImageHealthcheck {
   retries: number;
 }
 
-/** Facts about the Podman endpoint that change the spec (from fingerprinting). */
-export interface HostFacts {
-  rootless: boolean;
-  cgroupVersion: 1 | 2;
-  cgroupManager: "systemd" | "cgroupfs";
-  /** Libpod API version, e.g. `4.3.1`. */
-  apiVersion: string;
-  /** CPUs of the host (the reference uses Go's `runtime.NumCPU()`). */
-  numCpus: number;
-  appArmorEnabled: boolean;
-}
+/** The host facts the spec builders read: a view of the one {@link HostFacts}. */
+export type SpecHost = Pick<
+  HostFacts,
+  "rootless" | "cgroupVersion" | "cgroupManager" | "apiVersion" | "numCpus" | "appArmorEnabled"
+>;
 
 /** Resolves symlinks of an existing path (`Deno.realPathSync` by default). */
 export type RealPath = (path: string) => string;
@@ -189,7 +184,7 @@ export interface SpecInput {
   task: NomadTask;
   config: TaskConfig;
   plugin: PluginConfig;
-  host: HostFacts;
+  host: SpecHost;
   /** The resolved image ID (not the name). */
   imageId: string;
   /** Injectable for tests; defaults to `Deno.realPathSync`. */

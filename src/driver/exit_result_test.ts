@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ContainerInspect } from "../podman/types.ts";
-import { exitResultFrom, recoveryDecision } from "./lifecycle.ts";
+import { exitResultFrom } from "./exit_result.ts";
 import type { OomEvidence } from "./oom.ts";
 
 function inspect(state: Partial<ContainerInspect["state"]>): ContainerInspect {
@@ -107,13 +107,4 @@ Deno.test("exit result: a SIGKILL under a memory limit is an OOM kill only by th
     }).oomKilled,
     false,
   );
-});
-
-Deno.test("recovery decision table", () => {
-  assert.equal(recoveryDecision(inspect({ running: true, status: "running" }), false), "adopt");
-  assert.equal(recoveryDecision(inspect({ status: "paused" }), false), "adopt");
-  assert.equal(recoveryDecision(inspect({}), false), "report-exited");
-  assert.equal(recoveryDecision(inspect({}), true), "restart");
-  // Podman 4.3 reports Running=false for a paused container: still adopted.
-  assert.equal(recoveryDecision(inspect({ status: "paused", paused: true }), true), "adopt");
 });
