@@ -56,7 +56,7 @@ export class GroupNetwork {
     });
     const name = `nomad-netns-${opts.groupName}-${opts.allocId}`.replace(/[^A-Za-z0-9_.-]/g, "_");
     const portmappings = opts.ports.flatMap((p) =>
-      ["tcp", "udp"].map((protocol) => ({
+      (["tcp", "udp"] as const).map((protocol) => ({
         host_ip: p.hostIp,
         host_port: p.value,
         container_port: p.to || p.value,

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { DRIVER_STATE_VERSION } from "./driver_state.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 /** The driver name jobs use (`driver = "podman"`). */
@@ -12,8 +11,6 @@ export const DRIVER_NAME = "podman";
 export const PLUGIN_VERSION: string = denoJson.version;
 /** Nomad plugin API versions we speak (Nomad accepts a 0.1.0 equivalent). */
 export const PLUGIN_API_VERSIONS: readonly string[] = ["0.1.0"];
-/** Version of the driver_state blob inside task handles (the driver-state format version). */
-export const HANDLE_VERSION: number = DRIVER_STATE_VERSION;
 
 /** Filesystem isolation kinds (proto enum DriverCapabilities.FSIsolation). */
 export const FsIsolation = { NONE: 0, CHROOT: 1, IMAGE: 2, UNVEIL: 3 } as const;

@@ -7,8 +7,9 @@
 import type { DriverNetwork } from "./types.ts";
 
 /**
- * Current driver-state format. 1: first format; 2: adds `imageRef` (image GC
- * of recovered tasks). Every older version still decodes.
+ * Current driver-state format, also the task handle's `version`: one number.
+ * 1: first format; 2: adds `imageRef` (image GC of recovered tasks). Every
+ * older version still decodes.
  */
 export const DRIVER_STATE_VERSION = 2;
 
@@ -47,9 +48,10 @@ function str(o: Record<string, unknown>, k: string): string {
 
 /**
  * Decodes a stored state. Accepts every version this plugin ever wrote;
- * fields added later get defaults.
+ * fields added later get defaults. The task handle's `version` (the same
+ * number, written beside the blob) stands in for a blob without its own `v`.
  */
-export function decodeDriverState(bytes: Uint8Array): DriverState {
+export function decodeDriverState(bytes: Uint8Array, handleVersion = 0): DriverState {
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
@@ -60,7 +62,7 @@ export function decodeDriverState(bytes: Uint8Array): DriverState {
     throw new DriverStateError("Cannot decode the task's driver state: not an object");
   }
   const o = raw as Record<string, unknown>;
-  const v = typeof o.v === "number" ? o.v : 0;
+  const v = typeof o.v === "number" ? o.v : handleVersion;
   if (v < 1 || v > DRIVER_STATE_VERSION) {
     throw new DriverStateError(`Cannot decode the task's driver state: unknown version ${v}`);
   }

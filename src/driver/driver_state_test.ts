@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { decodeDriverState, type DriverState, encodeDriverState } from "./driver_state.ts";
+import {
+  decodeDriverState,
+  DRIVER_STATE_VERSION,
+  type DriverState,
+  encodeDriverState,
+} from "./driver_state.ts";
 
 const state: DriverState = {
   socket: "default",
@@ -44,4 +49,13 @@ Deno.test("driver state rejects garbage, unknown versions and a missing containe
 Deno.test("driver state holds no secret fields", () => {
   const text = new TextDecoder().decode(encodeDriverState(state));
   assert.doesNotMatch(text, /password|secret|auth/i);
+});
+
+Deno.test("driver state: the handle's version stands in for a blob without its own", () => {
+  const bare = new TextEncoder().encode(JSON.stringify({ containerId: "x" }));
+  assert.throws(() => decodeDriverState(bare), /unknown version 0/);
+  assert.equal(decodeDriverState(bare, DRIVER_STATE_VERSION).containerId, "x");
+  assert.throws(() => decodeDriverState(bare, 99), /unknown version 99/);
+  // The blob's own version wins over the handle's.
+  assert.equal(decodeDriverState(encodeDriverState(state), 99).containerId, "abc123");
 });

@@ -60,10 +60,10 @@ export class TaskRecoverer<C extends RecoverPort> {
   /** RecoverTask; a task already known is left as it is. Returns the decision carried out. */
   async recover(
     task: NomadTask,
-    stored: { driverState: Uint8Array },
+    stored: { version?: number; driverState: Uint8Array },
   ): Promise<RecoveryDecision | "known"> {
     if (this.#o.tasks.has(task.id)) return "known";
-    const state = decodeDriverState(stored.driverState);
+    const state = decodeDriverState(stored.driverState, stored.version);
     const client = this.#o.clientFor(state.socket);
     const config = this.#o.config();
     const timeout = () => AbortSignal.timeout(config.clientHttpTimeoutMs);

@@ -180,7 +180,7 @@ export class TaskStarter<C extends StartPort> {
   ): Promise<StartTaskResult> {
     const steps = new StepTimer();
     const p = await this.#prepare(task, config, logDriver, steps);
-    const created = await p.client.containers.create(p.spec as unknown as Record<string, unknown>);
+    const created = await p.client.containers.create(p.spec);
     steps.mark("create");
     const h = this.#handle(p, created.id);
     let health: ContainerInspect["healthcheck"];

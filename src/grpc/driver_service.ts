@@ -9,7 +9,7 @@ import type { ProtoMessage } from "./proto_root.ts";
 import { toGrpcError } from "./status.ts";
 import { durationToMs, nomadTaskFromProto, timestampFromMs } from "./convert.ts";
 import { decodeTaskConfig, TASK_CONFIG_SPEC } from "../config/mod.ts";
-import { HANDLE_VERSION } from "../driver/about.ts";
+import { DRIVER_STATE_VERSION } from "../driver/driver_state.ts";
 import type { PodmanDriver } from "../driver/driver.ts";
 import type { FingerprintReport } from "../driver/fingerprint.ts";
 import type {
@@ -218,7 +218,7 @@ export function driverService(
       const started = await driver.startTask(task, config);
       return {
         handle: {
-          version: HANDLE_VERSION,
+          version: DRIVER_STATE_VERSION,
           config: tc,
           state: TASK_STATE.running,
           driver_state: started.driverState,

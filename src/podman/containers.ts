@@ -20,6 +20,7 @@ import type {
   ContainerInspect,
   ContainerListEntry,
   CreateResult,
+  SpecGenerator,
 } from "./types.ts";
 
 const CREATE: Endpoint<"json"> = {
@@ -120,7 +121,7 @@ export class ContainersApi {
    *
    * @throws {PodmanConflictError} when the name is taken.
    */
-  async create(spec: Record<string, unknown>, options: SignalOptions = {}): Promise<CreateResult> {
+  async create(spec: SpecGenerator, options: SignalOptions = {}): Promise<CreateResult> {
     const out = await this.#t.call(CREATE, { body: spec, signal: options.signal });
     const body = out.absent ? {} : obj(out.body);
     const id = str(body.Id);
