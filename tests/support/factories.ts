@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { PluginConfig, TaskConfig } from "../../config/types.ts";
-import type { NomadTask } from "../task_request.ts";
-import type { HostFacts, SpecInput } from "./types.ts";
+import type { PluginConfig, TaskConfig } from "../../src/config/types.ts";
+import type { NomadTask } from "../../src/driver/task_request.ts";
+import type { HostFacts, SpecInput } from "../../src/driver/spec/types.ts";
 
 /** A task config with every option at its default. */
 export function makeConfig(over: Partial<TaskConfig> = {}): TaskConfig {
