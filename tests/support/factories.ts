@@ -1,96 +1,33 @@
 /**
- * Test factories for the spec builders (not part of the public surface).
+ * Test factories: task and plugin configs (from the real decoder defaults),
+ * Nomad tasks, host facts and spec-builder inputs.
  *
  * @module
  */
 
+import { defaultPluginConfig, defaultTaskConfig } from "../../src/config/mod.ts";
 import type { PluginConfig, TaskConfig } from "../../src/config/types.ts";
 import type { NomadTask } from "../../src/driver/task_request.ts";
 import type { HostFacts, SpecInput } from "../../src/driver/spec/types.ts";
 
-/** A task config with every option at its default. */
+/** The image every {@link makeConfig} task runs unless a test overrides it. */
+export const TEST_IMAGE = "localhost/busybox:latest";
+
+/**
+ * A task config with every option at its default: the real decoder's
+ * default ({@link defaultTaskConfig}) for {@link TEST_IMAGE}, then `over`.
+ */
 export function makeConfig(over: Partial<TaskConfig> = {}): TaskConfig {
-  return {
-    image: "localhost/busybox:latest",
-    imagePullTimeoutMs: 300_000,
-    forcePull: false,
-    arch: "",
-    os: "",
-    variant: "",
-    auth: undefined,
-    authSoftFail: false,
-    entrypoint: undefined,
-    command: "",
-    args: [],
-    workingDir: "",
-    hostname: "",
-    init: false,
-    initPath: "",
-    labels: {},
-    logging: undefined,
-    memoryReservation: undefined,
-    memorySwap: undefined,
-    memorySwappiness: undefined,
-    networkMode: "",
-    ipcMode: "",
-    ipv4Address: "",
-    ipv6Address: "",
-    staticIps: [],
-    staticMac: "",
-    extraHosts: [],
-    oomScoreAdj: 0,
-    pidsLimit: 0,
-    ports: [],
-    portMap: {},
-    capAdd: [],
-    capDrop: [],
-    selinuxOpts: [],
-    apparmorProfile: "",
-    securityOpt: [],
-    privileged: false,
-    readonlyRootfs: false,
-    tty: false,
-    sysctl: {},
-    ulimit: {},
-    cpuHardLimit: false,
-    cpuCfsPeriod: 100_000,
-    devices: [],
-    tmpfs: [],
-    volumes: [],
-    userns: "",
-    shmSize: undefined,
-    socket: "default",
-    healthchecks: undefined,
-    ...over,
-  };
+  return { ...defaultTaskConfig(TEST_IMAGE), ...over };
 }
 
-/** A plugin config with every option at its default. */
+/**
+ * A plugin config with every option at its default: the real decoder's
+ * default ({@link defaultPluginConfig}) for a rootful plugin (uid 0), then
+ * `over`. A test that depends on a value (e.g. `gc.imageDelayMs`) sets it.
+ */
 export function makePlugin(over: Partial<PluginConfig> = {}): PluginConfig {
-  return {
-    sockets: [{ name: "default", socketPath: "unix:///run/podman/podman.sock" }],
-    volumes: { enabled: true, selinuxLabel: "", allowedRoots: ["/"] },
-    policy: {
-      allowPrivileged: true,
-      allowCaps: ["all"],
-      allowHostNetwork: true,
-      allowDevices: ["*"],
-      allowRuntimeOptions: ["all"],
-    },
-    gc: { container: true, image: false, imageDelayMs: 0 },
-    recoverStopped: false,
-    extraLabels: [],
-    logging: { driver: "nomad", options: {} },
-    networking: { defaultRootlessMode: "" },
-    disableLogCollection: false,
-    clientHttpTimeoutMs: 60_000,
-    dnsServers: [],
-    auth: { config: "", helper: "" },
-    danglingContainers: { enabled: true, periodMs: 300_000, creationGraceMs: 300_000 },
-    imageArchiveRoots: [],
-    rootlessWithoutLimits: false,
-    ...over,
-  };
+  return { ...defaultPluginConfig({ uid: 0 }), ...over };
 }
 
 /** The alloc ID every factory uses. */
