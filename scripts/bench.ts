@@ -20,7 +20,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { NEEDS_PODMAN, PODMAN_SOCKET, REPO_ROOT } from "../tests/harness/mod.ts";
+import { NEEDS_PODMAN, PODMAN_SOCKET, REPO_ROOT } from "../tests/support/harness/mod.ts";
 import { type Bench, startPlugin } from "./bench/common.ts";
 import { Libpod } from "./bench/libpod.ts";
 import { hostFacts } from "./bench/common.ts";

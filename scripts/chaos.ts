@@ -21,7 +21,7 @@ import {
   Harness,
   REPO_ROOT,
   TEST_IMAGE,
-} from "../tests/harness/mod.ts";
+} from "../tests/support/harness/mod.ts";
 import type { ProtoMessage } from "../src/grpc/proto_root.ts";
 
 const { values: args } = parseArgs({

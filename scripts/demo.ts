@@ -9,7 +9,7 @@
  */
 import { Logger } from "../src/plugin_log/mod.ts";
 import { PodmanClient } from "../src/podman/client.ts";
-import { PODMAN_SOCKET, REPO_ROOT } from "../tests/harness/env.ts";
+import { PODMAN_SOCKET, REPO_ROOT } from "../tests/support/harness/env.ts";
 import { RunJob } from "./run_job/child.ts";
 
 const encoder = new TextEncoder();

@@ -13,9 +13,9 @@ import {
   makeAllocDir,
   PODMAN_SOCKET,
   TEST_IMAGE,
-} from "../../tests/harness/mod.ts";
+} from "../../tests/support/harness/mod.ts";
 import { buildContainerSpec } from "../../src/driver/spec/mod.ts";
-import { makeConfig, makePlugin, makeTask } from "../../src/driver/spec/_testing.ts";
+import { makeConfig, makePlugin, makeTask } from "../../tests/support/factories.ts";
 import type { SpecHost } from "../../src/driver/spec/types.ts";
 import type { TaskConfig } from "../../src/config/types.ts";
 import type { Libpod } from "./libpod.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Harness } from "../../tests/harness/mod.ts";
+import type { Harness } from "../../tests/support/harness/mod.ts";
 import { containerName } from "../../src/driver/spec/mod.ts";
 import {
   type Bench,

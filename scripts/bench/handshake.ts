@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { REPO_ROOT, spawnPlugin } from "../../tests/harness/mod.ts";
+import { REPO_ROOT, spawnPlugin } from "../../tests/support/harness/mod.ts";
 import { type Bench, sleep } from "./common.ts";
 import { rssBytes } from "./proc.ts";
 import { p50, type Row } from "./report.ts";

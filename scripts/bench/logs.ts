@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type Harness, makeAllocDir } from "../../tests/harness/mod.ts";
+import { type Harness, makeAllocDir } from "../../tests/support/harness/mod.ts";
 import { containerName } from "../../src/driver/spec/mod.ts";
 import {
   type Bench,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { PODMAN_SOCKET, type StreamReader } from "../../tests/harness/mod.ts";
+import { PODMAN_SOCKET, type StreamReader } from "../../tests/support/harness/mod.ts";
 import { containerName } from "../../src/driver/spec/mod.ts";
 import { type Bench, pool, quietTask, sleep, startPlugin, startTask } from "./common.ts";
 import { connectionsTo, CpuMeter, podmanServicePid, rssBytes } from "./proc.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { REPO_ROOT } from "../../tests/harness/env.ts";
+import { REPO_ROOT } from "../../tests/support/harness/env.ts";
 
 /** A running `run-job` process. */
 export class RunJob {

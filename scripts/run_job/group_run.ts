@@ -17,7 +17,7 @@ import {
   type FifoReader,
   type Harness,
   makeAllocDir,
-} from "../../tests/harness/mod.ts";
+} from "../../tests/support/harness/mod.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
 import type { GroupDecl, JobDecl } from "./jobspec.ts";
 import type { PlannedTask } from "./plan.ts";

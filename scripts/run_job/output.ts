@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { FifoReader } from "../../tests/harness/mod.ts";
+import type { FifoReader } from "../../tests/support/harness/mod.ts";
 
 const encoder = new TextEncoder();
 

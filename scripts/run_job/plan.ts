@@ -13,7 +13,7 @@ import { decodeTaskConfig } from "../../src/config/mod.ts";
 import type { TaskConfig } from "../../src/config/types.ts";
 import { parseNetworkMode } from "../../src/driver/spec/network.ts";
 import { parseIpcMode } from "../../src/driver/spec/ipc.ts";
-import { encodeJsonConfig, wrapObjectAttributes } from "../../tests/harness/hcl_encode.ts";
+import { encodeJsonConfig, wrapObjectAttributes } from "../../tests/support/harness/hcl_encode.ts";
 import type { GroupDecl, JsonObject, TaskDecl } from "./jobspec.ts";
 import { overrideImage } from "./args.ts";
 

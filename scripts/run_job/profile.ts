@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { TEST_PROFILE } from "../../tests/harness/mod.ts";
+import { TEST_PROFILE } from "../../tests/support/harness/mod.ts";
 import { parseProfile } from "../../src/profile/profile.ts";
 
 /** Unix socket paths and http(s) hosts named by `socket_path = "…"` in a plugin config body. */

@@ -1,12 +1,12 @@
 /**
  * `deno task run-job`: runs a job file's podman tasks on this machine
  * through the real plugin protocol (the plugin as a separate process, driven
- * by the project's Nomad-client emulator in tests/harness), no Nomad cluster.
+ * by the project's Nomad-client emulator in tests/support/harness), no Nomad cluster.
  *
  * @module
  */
-import { Harness } from "../../tests/harness/mod.ts";
-import { encodeHclConfig } from "../../tests/harness/hcl_encode.ts";
+import { Harness } from "../../tests/support/harness/mod.ts";
+import { encodeHclConfig } from "../../tests/support/harness/hcl_encode.ts";
 import { decodePluginConfig, defaultSocketPath } from "../../src/config/mod.ts";
 import type { RunJobArgs } from "./args.ts";
 import { type JobDecl, loadJob } from "./jobspec.ts";

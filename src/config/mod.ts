@@ -22,6 +22,7 @@ export { sizeField, type SizeOptions } from "./size.ts";
 export {
   decodePluginConfig,
   DEFAULT_SOCKET_NAME,
+  defaultPluginConfig,
   defaultSocketPath,
   findSocket,
   PLUGIN_CONFIG_SPEC,
@@ -30,6 +31,7 @@ export {
 export {
   decodeTaskConfig,
   DEFAULT_CPU_CFS_PERIOD,
+  defaultTaskConfig,
   TASK_CONFIG_SPEC,
   type TaskConfigOptions,
 } from "./task_config.ts";

@@ -128,6 +128,15 @@ export function defaultSocketPath(uid: number): string {
 }
 
 /**
+ * The plugin config with every option at its default: what an absent or
+ * empty plugin `config {}` block decodes to. Built by the decoder itself, so
+ * it cannot drift from {@link decodePluginConfig}.
+ */
+export function defaultPluginConfig(opts: PluginConfigOptions): PluginConfig {
+  return decodePluginConfig(new Uint8Array(), opts);
+}
+
+/**
  * Decodes and validates `SetConfigRequest.msgpack_config`.
  *
  * `sockets` is never empty and `sockets[0]` is always the default socket:

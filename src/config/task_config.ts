@@ -13,7 +13,7 @@
 import { attr, attrDefault, block, obj, type Spec } from "../hclspec/spec.ts";
 import { durationField } from "./duration.ts";
 import { ConfigError } from "./errors.ts";
-import { decodeWithSpec, type Plain } from "./cty_msgpack.ts";
+import { decodeWithSpec, type Plain, type PlainObject } from "./cty_msgpack.ts";
 import { asString, Fields } from "./fields.ts";
 import { decodeLogging, DEFAULT_SOCKET_NAME } from "./plugin_config.ts";
 import { sizeField } from "./size.ts";
@@ -121,7 +121,23 @@ export interface TaskConfigOptions {
  * @throws {ConfigError} naming the offending field and value.
  */
 export function decodeTaskConfig(bytes: Uint8Array, opts: TaskConfigOptions = {}): TaskConfig {
-  const f = new Fields(decodeWithSpec(bytes, TASK_CONFIG_SPEC), "");
+  return taskConfigFrom(decodeWithSpec(bytes, TASK_CONFIG_SPEC), opts);
+}
+
+/**
+ * The task config a block holding only `image = "<image>"` decodes to: every
+ * other option at its default. Built by the decoder itself, so it cannot
+ * drift from {@link decodeTaskConfig}.
+ *
+ * @throws {ConfigError} when `image` is empty.
+ */
+export function defaultTaskConfig(image: string): TaskConfig {
+  return taskConfigFrom({ ...decodeWithSpec(new Uint8Array(), TASK_CONFIG_SPEC), image }, {});
+}
+
+/** Validates a spec-shaped object (every attribute present, null when absent). */
+function taskConfigFrom(plain: PlainObject, opts: TaskConfigOptions): TaskConfig {
+  const f = new Fields(plain, "");
 
   const image = f.str("image");
   if (image === undefined || image.trim() === "") {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { encode } from "@msgpack/msgpack";
-import { encodeHclConfig, encodeJsonConfig } from "../../tests/harness/hcl_encode.ts";
+import { encodeHclConfig, encodeJsonConfig } from "../../tests/support/harness/hcl_encode.ts";
 import { ConfigError } from "./errors.ts";
 import { decodeTaskConfig, TASK_CONFIG_SPEC } from "./task_config.ts";
 import type { TaskConfig } from "./types.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { checkArchiveSource } from "./archive_policy.ts";
-import { makeConfig } from "./spec/_testing.ts";
+import { makeConfig } from "../../tests/support/factories.ts";
 import { ImageError } from "./images.ts";
 
 const task = { allocDir: "/nomad/alloc/a1", name: "web" };

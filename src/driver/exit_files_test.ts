@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ExitFiles } from "./exit_files.ts";
-import { memLogger } from "./_test_clock.ts";
+import { memLogger } from "../../tests/support/test_clock.ts";
 import type { PodmanClient } from "../podman/client.ts";
 
 type ExitDirsOptions = { onDenied?: (path: string, err: unknown) => void };

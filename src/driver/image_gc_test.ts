@@ -8,7 +8,7 @@ import {
   referenceOf,
   tagMatches,
 } from "./image_gc.ts";
-import { FakeClock, memLogger } from "./_test_clock.ts";
+import { FakeClock, memLogger } from "../../tests/support/test_clock.ts";
 
 const ID = "sha256:aaaa1111bbbb2222";
 

@@ -4,7 +4,7 @@ import { Logger } from "../plugin_log/mod.ts";
 import { PodmanApiError, PodmanNotFoundError } from "../podman/errors.ts";
 import type { PullOptions } from "../podman/images.ts";
 import type { ImageInspect } from "../podman/types.ts";
-import { makeConfig, makePlugin } from "./spec/_testing.ts";
+import { makeConfig, makePlugin } from "../../tests/support/factories.ts";
 import {
   ImageError,
   ImageResolver,

@@ -6,7 +6,7 @@ import {
   PolicyError,
   weakeningOption,
 } from "./policy.ts";
-import { makeConfig, makePlugin } from "./spec/_testing.ts";
+import { makeConfig, makePlugin } from "../../tests/support/factories.ts";
 import type { PluginConfig, TaskConfig } from "../config/types.ts";
 
 const TASK = { allocDir: "/var/nomad/alloc/a1", name: "web" };

@@ -7,7 +7,7 @@ import {
   DanglingReconciler,
   type ReconcilerContainers,
 } from "./reconciler.ts";
-import { FakeClock, memLogger } from "./_test_clock.ts";
+import { FakeClock, memLogger } from "../../tests/support/test_clock.ts";
 
 const MANAGED = "io.nomad-driver-podman.managed";
 const TASK_ID = "io.nomad-driver-podman.task_id";

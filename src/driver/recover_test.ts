@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type DriverState, DriverStateError, encodeDriverState } from "./driver_state.ts";
 import { RecoverableError } from "./errors.ts";
 import { TaskRecoverer } from "./recover.ts";
-import { makePlugin, makeTask } from "./spec/_testing.ts";
+import { makePlugin, makeTask } from "../../tests/support/factories.ts";
 import type { PluginConfig } from "../config/types.ts";
 import { type DriverKit, driverKit } from "../../tests/support/driver_kit.ts";
 import { type FakeContainer, fakeState } from "../../tests/support/fake_port.ts";

@@ -3,7 +3,7 @@ import { decodeDriverState } from "./driver_state.ts";
 import { InvalidRequestError, RecoverableError, TaskExistsError } from "./errors.ts";
 import { TaskStarter } from "./start.ts";
 import { containerName } from "./spec/mod.ts";
-import { makeConfig, makePlugin, makeTask } from "./spec/_testing.ts";
+import { makeConfig, makePlugin, makeTask } from "../../tests/support/factories.ts";
 import type { PluginConfig, TaskConfig } from "../config/types.ts";
 import type { NomadTask } from "./task_request.ts";
 import { type DriverKit, driverKit, FAKE_HOST } from "../../tests/support/driver_kit.ts";

@@ -7,7 +7,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { ProtoMessage } from "./proto_root.ts";
 import { toGrpcError } from "./status.ts";
-import { decodePluginConfig, PLUGIN_CONFIG_SPEC } from "../config/mod.ts";
+import { decodePluginConfig, defaultPluginConfig, PLUGIN_CONFIG_SPEC } from "../config/mod.ts";
 import { DRIVER_NAME, PLUGIN_API_VERSIONS, PLUGIN_VERSION } from "../driver/about.ts";
 import type { PodmanDriver } from "../driver/driver.ts";
 import type { AgentConfig } from "../driver/types.ts";
@@ -67,10 +67,10 @@ export function basePluginService(
   const SetConfig: Unary = (call, callback) => {
     try {
       const bytes = call.request.msgpack_config;
-      const config = decodePluginConfig(
-        bytes instanceof Uint8Array ? bytes : new Uint8Array(),
-        { uid: Deno.uid() ?? 0 },
-      );
+      const uid = Deno.uid() ?? 0;
+      const config = bytes instanceof Uint8Array
+        ? decodePluginConfig(bytes, { uid })
+        : defaultPluginConfig({ uid });
       const agent = agentConfig(call.request.nomad_config as ProtoMessage | null);
       driver.configure(config, agent);
       logger.info("plugin configured", {

@@ -10,7 +10,7 @@ import {
   signalName,
 } from "./_decode.ts";
 
-const FIX = new URL("../../tests/fixtures/podman/", import.meta.url);
+const FIX = new URL("../../tests/support/fixtures/podman/", import.meta.url);
 
 function fixture(name: string): unknown {
   return JSON.parse(Deno.readTextFileSync(new URL(name, FIX)));

@@ -9,7 +9,7 @@ import {
   podmanError,
   startFakePodman,
   streamed,
-} from "../../tests/fakes/fake_podman.ts";
+} from "../../tests/support/fakes/fake_podman.ts";
 import { PodmanClient } from "./client.ts";
 import {
   PodmanApiError,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { existingExitDirs, exitDirCandidates, ExitDirWatch, isAccessDenied } from "./exit_dir.ts";
-import { memLogger } from "../driver/_test_clock.ts";
+import { memLogger } from "../../tests/support/test_clock.ts";
 
 Deno.test("exit dir candidates: beside the run root, rootless default, rootful default", () => {
   assert.deepEqual(exitDirCandidates({ runRoot: "/run/ndp-test/runroot", rootless: false }), [

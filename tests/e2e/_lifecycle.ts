@@ -15,7 +15,7 @@ import {
   PODMAN_SOCKET,
   REPO_ROOT,
   TEST_IMAGE,
-} from "../harness/mod.ts";
+} from "../support/harness/mod.ts";
 
 export { TEST_IMAGE };
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Logger } from "../../src/plugin_log/mod.ts";
 import { PodmanClient } from "../../src/podman/client.ts";
-import { PODMAN_SOCKET, REPO_ROOT } from "../harness/mod.ts";
+import { PODMAN_SOCKET, REPO_ROOT } from "../support/harness/mod.ts";
 import { RunJob as RunJobProcess } from "../../scripts/run_job/child.ts";
 
 /** run-job on the private Podman socket. */

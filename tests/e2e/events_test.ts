@@ -11,7 +11,7 @@ import {
   REGISTRY,
   REGISTRY_PASSWORD,
   REGISTRY_USER,
-} from "../harness/mod.ts";
+} from "../support/harness/mod.ts";
 import { assertHclogLines } from "./_hclog.ts";
 
 const REGISTRY_IMAGE = `${REGISTRY}/ndp/busybox:latest`;

@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import type * as grpc from "@grpc/grpc-js";
-import { Harness, NEEDS_PODMAN, TEST_IMAGE } from "../harness/mod.ts";
+import { Harness, NEEDS_PODMAN, TEST_IMAGE } from "../support/harness/mod.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
 
 const SLEEPER = `image = "${TEST_IMAGE}"\ncommand = "sleep"\nargs = ["300"]`;

@@ -4,7 +4,7 @@
  * `died` event (~0.4 s after the exit on Podman 4.3), which stays the fallback.
  */
 import assert from "node:assert/strict";
-import { NEEDS_PODMAN } from "../harness/mod.ts";
+import { NEEDS_PODMAN } from "../support/harness/mod.ts";
 import { inspectRaw, nameOf, shTask, waitTask, withHarness } from "./_lifecycle.ts";
 
 const opts = { ignore: NEEDS_PODMAN, sanitizeResources: false, sanitizeOps: false };

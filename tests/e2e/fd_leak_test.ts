@@ -4,7 +4,7 @@
  * unhealthy). Counts `/proc/<plugin pid>/fd` before and after.
  */
 import assert from "node:assert/strict";
-import { type BuiltTask, NEEDS_PODMAN } from "../harness/mod.ts";
+import { type BuiltTask, NEEDS_PODMAN } from "../support/harness/mod.ts";
 import { shTask, waitTask, withHarness } from "./_lifecycle.ts";
 
 const LIFECYCLES = Number(Deno.env.get("NDP_FD_LIFECYCLES") ?? 200);

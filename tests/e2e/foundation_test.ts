@@ -11,7 +11,7 @@ import {
   PODMAN_SOCKET,
   REPO_ROOT,
   runPluginCommand,
-} from "../harness/mod.ts";
+} from "../support/harness/mod.ts";
 import type { Spec } from "../../src/hclspec/mod.ts";
 import { assertHclogLines } from "./_hclog.ts";
 

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { encode, ExtData } from "@msgpack/msgpack";
-import { defaultNomadConfig, Harness, NEEDS_PODMAN, TEST_IMAGE } from "../harness/mod.ts";
+import { defaultNomadConfig, Harness, NEEDS_PODMAN, TEST_IMAGE } from "../support/harness/mod.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
 import { impliedType } from "../../src/hclspec/implied_type.ts";
 import type { CtyType } from "../../src/hclspec/types.ts";

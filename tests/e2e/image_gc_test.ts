@@ -4,7 +4,7 @@
  * the shared test image is never removed.
  */
 import assert from "node:assert/strict";
-import { NEEDS_PODMAN } from "../harness/mod.ts";
+import { NEEDS_PODMAN } from "../support/harness/mod.ts";
 import { eventually, podmanCli, TEST_IMAGE, withHarness } from "./_lifecycle.ts";
 
 const opts = { ignore: NEEDS_PODMAN, sanitizeResources: false, sanitizeOps: false };

@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import type { TaskConfig } from "../../src/config/types.ts";
 import { ImageError, ImageResolver, type ImagesClient } from "../../src/driver/images.ts";
-import { makeConfig, makePlugin } from "../../src/driver/spec/_testing.ts";
+import { makeConfig, makePlugin } from "../support/factories.ts";
 import { Logger } from "../../src/plugin_log/mod.ts";
 import { PodmanClient } from "../../src/podman/client.ts";
 import type { PullOptions } from "../../src/podman/images.ts";
@@ -25,7 +25,7 @@ import {
   REGISTRY_PASSWORD,
   REGISTRY_USER,
   TEST_IMAGE,
-} from "../harness/env.ts";
+} from "../support/harness/env.ts";
 
 const OCI_ARCHIVE = Deno.env.get("NDP_TEST_IMAGE_OCI_ARCHIVE") ?? `${IMAGE_DIR}/busybox-oci.tar`;
 const DOCKER_ARCHIVE = Deno.env.get("NDP_TEST_IMAGE_DOCKER_ARCHIVE") ??

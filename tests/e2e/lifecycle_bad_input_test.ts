@@ -1,7 +1,7 @@
 /** Bad task input: a clear gRPC error naming the option and value, and no container left. */
 import assert from "node:assert/strict";
-import { NEEDS_PODMAN, type TaskOptions } from "../harness/mod.ts";
-import type { Harness } from "../harness/mod.ts";
+import { NEEDS_PODMAN, type TaskOptions } from "../support/harness/mod.ts";
+import type { Harness } from "../support/harness/mod.ts";
 import { assertGrpcError, nameOf, podman, shTask, TEST_IMAGE, withHarness } from "./_lifecycle.ts";
 
 const opts = { ignore: NEEDS_PODMAN, sanitizeResources: false, sanitizeOps: false };

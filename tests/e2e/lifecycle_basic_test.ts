@@ -1,6 +1,6 @@
 /** Task lifecycle through the plugin protocol: start, wait, stop, destroy, inspect, signal. */
 import assert from "node:assert/strict";
-import { NEEDS_PODMAN } from "../harness/mod.ts";
+import { NEEDS_PODMAN } from "../support/harness/mod.ts";
 import {
   assertGrpcError,
   containerExists,

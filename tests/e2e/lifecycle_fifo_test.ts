@@ -9,8 +9,8 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { NEEDS_PODMAN } from "../harness/mod.ts";
-import { makeAllocDir } from "../harness/alloc_dir.ts";
+import { NEEDS_PODMAN } from "../support/harness/mod.ts";
+import { makeAllocDir } from "../support/harness/alloc_dir.ts";
 import { containerExists, nameOf, podman, shTask, withHarness } from "./_lifecycle.ts";
 
 const opts = { ignore: NEEDS_PODMAN, sanitizeResources: false, sanitizeOps: false };

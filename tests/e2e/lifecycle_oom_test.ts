@@ -1,6 +1,6 @@
 /** OOM kill: a small memory limit and a memory hog give ExitResult.oom_killed. */
 import assert from "node:assert/strict";
-import { NEEDS_PODMAN } from "../harness/mod.ts";
+import { NEEDS_PODMAN } from "../support/harness/mod.ts";
 import { shTask, waitStdout, waitTask, withHarness } from "./_lifecycle.ts";
 
 const opts = { ignore: NEEDS_PODMAN, sanitizeResources: false, sanitizeOps: false };

@@ -1,6 +1,6 @@
 /** RecoverTask after the plugin died: adopt a running container, and the recover_stopped branches. */
 import assert from "node:assert/strict";
-import { defaultPluginConfig, FifoReader, Harness, NEEDS_PODMAN } from "../harness/mod.ts";
+import { defaultPluginConfig, FifoReader, Harness, NEEDS_PODMAN } from "../support/harness/mod.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
 import { assertGrpcError, eventually, nameOf, podman, shTask, waitTask } from "./_lifecycle.ts";
 

@@ -1,6 +1,11 @@
 /** Driver state: round-trips through RecoverTask, and holds no registry password (nor does stderr). */
 import assert from "node:assert/strict";
-import { NEEDS_PODMAN, REGISTRY, REGISTRY_PASSWORD, REGISTRY_USER } from "../harness/mod.ts";
+import {
+  NEEDS_PODMAN,
+  REGISTRY,
+  REGISTRY_PASSWORD,
+  REGISTRY_USER,
+} from "../support/harness/mod.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
 import { decodeDriverState } from "../../src/driver/driver_state.ts";
 import { nameOf, podman, waitTask, withHarness } from "./_lifecycle.ts";

@@ -4,7 +4,7 @@
  * Podman service restart), and `disable_log_collection`.
  */
 import assert from "node:assert/strict";
-import { type BuiltTask, type Harness, NEEDS_PODMAN, REPO_ROOT } from "../harness/mod.ts";
+import { type BuiltTask, type Harness, NEEDS_PODMAN, REPO_ROOT } from "../support/harness/mod.ts";
 import { shTask, waitTask, withHarness } from "./_lifecycle.ts";
 
 const opts = { ignore: NEEDS_PODMAN, sanitizeResources: false, sanitizeOps: false };

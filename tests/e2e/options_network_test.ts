@@ -1,6 +1,6 @@
 /** Network options: ports, port_map, network_mode forms, dns, extra_hosts, ipc_mode. */
 import assert from "node:assert/strict";
-import { FifoReader, NEEDS_PODMAN } from "../harness/mod.ts";
+import { FifoReader, NEEDS_PODMAN } from "../support/harness/mod.ts";
 import { nameOf, runScript, startAndInspect, withHarness } from "./_lifecycle.ts";
 
 const opts = { ignore: NEEDS_PODMAN, sanitizeResources: false, sanitizeOps: false };

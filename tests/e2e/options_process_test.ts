@@ -1,6 +1,6 @@
 /** Task options about the process: each checked by inspect or from inside the container. */
 import assert from "node:assert/strict";
-import { NEEDS_PODMAN } from "../harness/mod.ts";
+import { NEEDS_PODMAN } from "../support/harness/mod.ts";
 import { runScript, startAndInspect, waitStdout, waitTask, withHarness } from "./_lifecycle.ts";
 
 const opts = { ignore: NEEDS_PODMAN, sanitizeResources: false, sanitizeOps: false };

@@ -1,6 +1,6 @@
 /** Security and device options: caps, privileged, devices, sysctl, security_opt, tmpfs, volumes. */
 import assert from "node:assert/strict";
-import { NEEDS_PODMAN } from "../harness/mod.ts";
+import { NEEDS_PODMAN } from "../support/harness/mod.ts";
 import { runScript, startAndInspect, withHarness } from "./_lifecycle.ts";
 
 const opts = { ignore: NEEDS_PODMAN, sanitizeResources: false, sanitizeOps: false };

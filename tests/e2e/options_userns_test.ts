@@ -1,6 +1,6 @@
 /** `userns`: the container runs in the user namespace the job asked for. */
 import assert from "node:assert/strict";
-import { Harness, NEEDS_PODMAN } from "../harness/mod.ts";
+import { Harness, NEEDS_PODMAN } from "../support/harness/mod.ts";
 
 const IMAGE = "localhost/ndp/busybox:latest";
 

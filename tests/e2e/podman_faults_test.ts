@@ -6,11 +6,13 @@
  * report them as fingerprint health or a StartTask error, never crash.
  */
 import assert from "node:assert/strict";
-import { json, podmanError, startFakePodman } from "../fakes/fake_podman.ts";
-import { Harness, REPO_ROOT, TEST_IMAGE } from "../harness/mod.ts";
+import { json, podmanError, startFakePodman } from "../support/fakes/fake_podman.ts";
+import { Harness, REPO_ROOT, TEST_IMAGE } from "../support/harness/mod.ts";
 
-const INFO = Deno.readTextFileSync(`${REPO_ROOT}/tests/fixtures/podman/info_v4.3.1.json`);
-const IMAGE = Deno.readTextFileSync(`${REPO_ROOT}/tests/fixtures/podman/image_inspect_v4.3.1.json`);
+const INFO = Deno.readTextFileSync(`${REPO_ROOT}/tests/support/fixtures/podman/info_v4.3.1.json`);
+const IMAGE = Deno.readTextFileSync(
+  `${REPO_ROOT}/tests/support/fixtures/podman/image_inspect_v4.3.1.json`,
+);
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 

@@ -4,7 +4,7 @@
  * container of a running task are untouched.
  */
 import assert from "node:assert/strict";
-import { NEEDS_PODMAN } from "../harness/mod.ts";
+import { NEEDS_PODMAN } from "../support/harness/mod.ts";
 import {
   containerExists,
   eventually,

@@ -3,7 +3,7 @@
  * task runs, and Podman down while a task exits.
  */
 import assert from "node:assert/strict";
-import { Harness, NEEDS_PODMAN, REPO_ROOT } from "../harness/mod.ts";
+import { Harness, NEEDS_PODMAN, REPO_ROOT } from "../support/harness/mod.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
 import { assertHclogLines } from "./_hclog.ts";
 

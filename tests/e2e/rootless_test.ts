@@ -24,7 +24,7 @@ import {
   ROOTLESS_SOCKET,
   ROOTLESS_USER,
   TEST_PROFILE,
-} from "../harness/mod.ts";
+} from "../support/harness/mod.ts";
 import { assertGrpcError, eventually, shTask, waitStdout, waitTask } from "./_lifecycle.ts";
 
 function rootlessAvailable(): boolean {

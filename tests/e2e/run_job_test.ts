@@ -4,7 +4,13 @@
  * private Podman, with offline image overrides, and leave nothing behind.
  */
 import assert from "node:assert/strict";
-import { IN_CI, NEEDS_PODMAN, PODMAN_SOCKET, REPO_ROOT, ROOTLESS_SOCKET } from "../harness/mod.ts";
+import {
+  IN_CI,
+  NEEDS_PODMAN,
+  PODMAN_SOCKET,
+  REPO_ROOT,
+  ROOTLESS_SOCKET,
+} from "../support/harness/mod.ts";
 import { Logger } from "../../src/plugin_log/mod.ts";
 import { PodmanClient } from "../../src/podman/client.ts";
 import { RunJob as RunJobProcess } from "../../scripts/run_job/child.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Harness, IMAGE_DIR, makeAllocDir, NEEDS_PODMAN } from "../harness/mod.ts";
+import { Harness, IMAGE_DIR, makeAllocDir, NEEDS_PODMAN } from "../support/harness/mod.ts";
 import { assertGrpcError, shTask, TEST_IMAGE, waitTask, withHarness } from "./_lifecycle.ts";
 
 const opts = { ignore: NEEDS_PODMAN, sanitizeOps: false, sanitizeResources: false };

@@ -10,7 +10,7 @@ import {
   REPO_ROOT,
   type StreamReader,
   TEST_IMAGE,
-} from "../harness/mod.ts";
+} from "../support/harness/mod.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
 
 const MiB = 1024 * 1024;

@@ -5,7 +5,7 @@
  * them, and health changes show as TaskEvents and InspectTask attributes.
  */
 import assert from "node:assert/strict";
-import { NEEDS_PODMAN } from "../harness/mod.ts";
+import { NEEDS_PODMAN } from "../support/harness/mod.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
 import { inspectRaw, nameOf, withHarness } from "./_lifecycle.ts";
 

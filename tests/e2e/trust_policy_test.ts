@@ -5,7 +5,7 @@
  * are advertised as fingerprint attributes.
  */
 import assert from "node:assert/strict";
-import { NEEDS_PODMAN, VOLUME_ROOT } from "../harness/mod.ts";
+import { NEEDS_PODMAN, VOLUME_ROOT } from "../support/harness/mod.ts";
 import {
   assertGrpcError,
   containerExists,

@@ -5,8 +5,8 @@
  * `logging` decodes to the nomad log driver.
  */
 import assert from "node:assert/strict";
-import { defaultPluginConfig, Harness, NEEDS_PODMAN } from "../harness/mod.ts";
-import { encodeHclConfig } from "../harness/hcl_encode.ts";
+import { defaultPluginConfig, Harness, NEEDS_PODMAN } from "../support/harness/mod.ts";
+import { encodeHclConfig } from "../support/harness/hcl_encode.ts";
 import { decodeWithSpec } from "../../src/config/cty_msgpack.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
 import {

@@ -3,7 +3,7 @@
  * paused container is alive for every part of the driver.
  */
 import assert from "node:assert/strict";
-import { defaultPluginConfig, Harness, NEEDS_PODMAN } from "../harness/mod.ts";
+import { defaultPluginConfig, Harness, NEEDS_PODMAN } from "../support/harness/mod.ts";
 import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
 import {
   containerExists,

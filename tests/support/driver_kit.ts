@@ -10,7 +10,7 @@ import type { HostFacts } from "../../src/driver/host_facts.ts";
 import type { ExitWatch, OomPort, TaskEventSink } from "../../src/driver/ports.ts";
 import { TaskStore } from "../../src/driver/task_store.ts";
 import type { Logger } from "../../src/plugin_log/mod.ts";
-import { memLogger } from "../../src/driver/_test_clock.ts";
+import { memLogger } from "./test_clock.ts";
 import { FakePort } from "./fake_port.ts";
 
 /** Rootful Podman 4.3 on cgroup v1, 2 CPUs: the facts of the test machines. */

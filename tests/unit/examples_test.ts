@@ -8,8 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "@cdktf/hcl2json";
-import { Harness, REPO_ROOT } from "../harness/mod.ts";
-import { encodeJsonConfig, wrapObjectAttributes } from "../harness/hcl_encode.ts";
+import { Harness, REPO_ROOT } from "../support/harness/mod.ts";
+import { encodeJsonConfig, wrapObjectAttributes } from "../support/harness/hcl_encode.ts";
 import { decodePluginConfig } from "../../src/config/mod.ts";
 import { loadJob } from "../../scripts/run_job/jobspec.ts";
 import { checkTask, orderTasks } from "../../scripts/run_job/plan.ts";

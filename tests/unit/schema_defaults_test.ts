@@ -5,7 +5,7 @@
  * then makes of it. Deliberate differences are listed with their reason.
  */
 import assert from "node:assert/strict";
-import { encodeHclConfig } from "../harness/hcl_encode.ts";
+import { encodeHclConfig } from "../support/harness/hcl_encode.ts";
 import { decodeWithSpec, type Plain } from "../../src/config/cty_msgpack.ts";
 import { decodePluginConfig, PLUGIN_CONFIG_SPEC } from "../../src/config/plugin_config.ts";
 import { decodeTaskConfig, TASK_CONFIG_SPEC } from "../../src/config/task_config.ts";

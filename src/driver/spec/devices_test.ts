@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../config/errors.ts";
-import { makeConfig, makeTask } from "./_testing.ts";
+import { makeConfig, makeTask } from "../../../tests/support/factories.ts";
 import { buildDevices } from "./devices.ts";
 
 Deno.test("job devices go into path whole; Nomad devices become host:task:perms", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../config/errors.ts";
-import { makeConfig, makePlugin, makeTask } from "./_testing.ts";
+import { makeConfig, makePlugin, makeTask } from "../../../tests/support/factories.ts";
 import { buildDns, buildExtraHosts } from "./dns.ts";
 
 Deno.test("Nomad network.dns wins; plugin dns_servers are the fallback", () => {

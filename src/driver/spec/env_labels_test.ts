@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { makeConfig, makePlugin, makeTask } from "./_testing.ts";
+import { makeConfig, makePlugin, makeTask } from "../../../tests/support/factories.ts";
 import { buildEnv, buildLabels, extraLabels, globMatch, OWNER_LABELS } from "./env_labels.ts";
 
 Deno.test("env is Nomad's env map as-is, plus extra entries", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../config/errors.ts";
-import { makeConfig } from "./_testing.ts";
+import { makeConfig } from "../../../tests/support/factories.ts";
 import { buildIpc, parseIpcMode } from "./ipc.ts";
 
 Deno.test("ipc_mode forms map to ipcns; task: joins the sibling container", () => {

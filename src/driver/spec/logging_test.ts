@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { makeConfig, makePlugin, makeTask } from "./_testing.ts";
+import { makeConfig, makePlugin, makeTask } from "../../../tests/support/factories.ts";
 import { buildLogging } from "./logging.ts";
 
 const task = makeTask({ stdoutPath: "/a/alloc/logs/.web.stdout.fifo" });

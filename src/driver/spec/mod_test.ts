@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../config/errors.ts";
-import { makeInput } from "./_testing.ts";
+import { makeInput } from "../../../tests/support/factories.ts";
 import { buildContainerSpec, customNetworkToCheck } from "./mod.ts";
 
 /** Top-level keys of libpod 4.x SpecGenerator that we may send (typos = silent no-ops). */

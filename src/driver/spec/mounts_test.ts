@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../config/errors.ts";
-import { makeConfig, makePlugin, makeTask } from "./_testing.ts";
+import { makeConfig, makePlugin, makeTask } from "../../../tests/support/factories.ts";
 import { buildMounts, isInside, nomadMount, parseTmpfs, resolveExisting } from "./mounts.ts";
 
 const identity = (p: string) => p;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../config/errors.ts";
-import { makeConfig, makeHost, makePlugin, makeTask } from "./_testing.ts";
+import { makeConfig, makeHost, makePlugin, makeTask } from "../../../tests/support/factories.ts";
 import { buildNetwork, chooseNetwork, defaultNetworkMode, parseNetworkMode } from "./network.ts";
 
 const GROUP = { mode: "GROUP", path: "/var/run/netns/A", labels: {}, hostname: "" };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../config/errors.ts";
-import { makeConfig, makeTask } from "./_testing.ts";
+import { makeConfig, makeTask } from "../../../tests/support/factories.ts";
 import { buildPorts } from "./ports.ts";
 
 const resources = {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { makeConfig, makeTask } from "./_testing.ts";
+import { makeConfig, makeTask } from "../../../tests/support/factories.ts";
 import { buildProcess, mapUser } from "./process.ts";
 import { containerName, taskReference } from "./naming.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../config/errors.ts";
-import { makeConfig, makeHost, makeTask } from "./_testing.ts";
+import { makeConfig, makeHost, makeTask } from "../../../tests/support/factories.ts";
 import { buildResources, cpuLimits, memoryLimits, parseUlimits } from "./resources.ts";
 
 const MIB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../config/errors.ts";
-import { makeConfig, makeHost } from "./_testing.ts";
+import { makeConfig, makeHost } from "../../../tests/support/factories.ts";
 import { buildSecurity } from "./security.ts";
 
 const sec = (securityOpt: string[]) =>

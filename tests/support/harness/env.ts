@@ -5,7 +5,7 @@
  */
 
 /** Repository root. */
-export const REPO_ROOT: string = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+export const REPO_ROOT: string = new URL("../../..", import.meta.url).pathname.replace(/\/$/, "");
 /** The launcher that runs the plugin under its own permission set. */
 export const PLUGIN_LAUNCHER = `${REPO_ROOT}/scripts/nomad-driver-podman`;
 

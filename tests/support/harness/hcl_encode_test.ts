@@ -19,8 +19,8 @@ import {
   defaulted,
   literal,
   obj,
-} from "../../src/hclspec/spec.ts";
-import { CtyNumber } from "../../src/hclspec/value.ts";
+} from "../../../src/hclspec/spec.ts";
+import { CtyNumber } from "../../../src/hclspec/value.ts";
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");
 const n = (s: string) => CtyNumber.parse(s) as CtyNumber;

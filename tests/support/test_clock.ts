@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { Logger } from "../plugin_log/mod.ts";
-import type { Clock } from "./reconciler.ts";
+import { Logger } from "../../src/plugin_log/mod.ts";
+import type { Clock } from "../../src/driver/reconciler.ts";
 
 /** A manual clock: timers fire only in {@link FakeClock.advance}. */
 export class FakeClock implements Clock {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
+import type { ProtoMessage } from "../../../src/grpc/proto_root.ts";
 import { type AllocDir, makeAllocDir } from "./alloc_dir.ts";
 import type { NomadClient } from "./client.ts";
 import { encodeJsonConfig } from "./hcl_encode.ts";

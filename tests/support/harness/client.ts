@@ -13,8 +13,8 @@ import {
   type ProtoMessage,
   serverStreamCall,
   unaryCall,
-} from "../../src/grpc/proto_root.ts";
-import type { Spec } from "../../src/hclspec/mod.ts";
+} from "../../../src/grpc/proto_root.ts";
+import type { Spec } from "../../../src/hclspec/mod.ts";
 import { encodeHclConfig } from "./hcl_encode.ts";
 
 const BASE = "hashicorp.nomad.plugins.base.proto.BasePlugin";

@@ -8,7 +8,7 @@ import { NomadClient } from "./client.ts";
 import { type PluginProcess, type SpawnOptions, spawnPlugin } from "./plugin_process.ts";
 import { buildTask, type BuiltTask, type TaskOptions } from "./task.ts";
 import { PODMAN_SOCKET } from "./env.ts";
-import type { ProtoMessage } from "../../src/grpc/proto_root.ts";
+import type { ProtoMessage } from "../../../src/grpc/proto_root.ts";
 
 export * from "./env.ts";
 export * from "./client.ts";

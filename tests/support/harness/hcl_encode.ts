@@ -19,17 +19,17 @@
  */
 
 import { parse } from "@cdktf/hcl2json";
-import { canonicalKey, ConvertError, convertValue } from "../../src/hclspec/convert.ts";
-import { evalLiteral } from "../../src/hclspec/literal.ts";
-import type { Spec } from "../../src/hclspec/spec.ts";
-import { parseTypeExpr } from "../../src/hclspec/types.ts";
+import { canonicalKey, ConvertError, convertValue } from "../../../src/hclspec/convert.ts";
+import { evalLiteral } from "../../../src/hclspec/literal.ts";
+import type { Spec } from "../../../src/hclspec/spec.ts";
+import { parseTypeExpr } from "../../../src/hclspec/types.ts";
 import {
   CtyNumber,
   type CtyObject,
   type CtyValue,
   isCtyObject,
   isFloat64Exact,
-} from "../../src/hclspec/value.ts";
+} from "../../../src/hclspec/value.ts";
 
 /** A decode failure, as the agent would report it ("Unsupported argument", ...). */
 export class HclDecodeError extends Error {
