@@ -3,18 +3,13 @@
  *
  * @module
  */
-import { hasMagicCookie, NOT_A_PLUGIN_MESSAGE } from "./plugin/handshake.ts";
-import { servePlugin } from "./plugin/serve.ts";
-import {
-  brokerService,
-  controllerService,
-  healthService,
-  stdioService,
-} from "./plugin/go_plugin_services.ts";
-import { serviceDefinition } from "./grpc/proto_root.ts";
-import { basePluginService } from "./grpc/base_service.ts";
-import { driverService } from "./grpc/driver_service.ts";
-import { PodmanDriver } from "./driver/driver.ts";
+import { hasMagicCookie, NOT_A_PLUGIN_MESSAGE } from "./plugin/mod.ts";
+import { servePlugin } from "./plugin/mod.ts";
+import { brokerService, controllerService, healthService, stdioService } from "./plugin/mod.ts";
+import { serviceDefinition } from "./grpc/mod.ts";
+import { basePluginService } from "./grpc/mod.ts";
+import { driverService } from "./grpc/mod.ts";
+import { PodmanDriver } from "./driver/mod.ts";
 import { rootLogger } from "./plugin_log/mod.ts";
 import { errorMessage } from "./common/mod.ts";
 

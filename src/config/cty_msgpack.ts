@@ -10,11 +10,11 @@
  */
 
 import { decode, ExtData } from "@msgpack/msgpack";
-import { impliedType } from "../hclspec/implied_type.ts";
-import type { Spec } from "../hclspec/spec.ts";
-import type { CtyType } from "../hclspec/types.ts";
-import { typeToString } from "../hclspec/types.ts";
-import { CtyNumber } from "../hclspec/value.ts";
+import { impliedType } from "../hclspec/mod.ts";
+import type { Spec } from "../hclspec/mod.ts";
+import type { CtyType } from "../hclspec/mod.ts";
+import { typeToString } from "../hclspec/mod.ts";
+import { CtyNumber } from "../hclspec/mod.ts";
 import { ConfigError } from "./errors.ts";
 
 /** A decoded configuration value: plain JSON-like data. */

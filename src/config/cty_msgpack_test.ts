@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { encode } from "@msgpack/msgpack";
-import { T } from "../hclspec/types.ts";
-import { attr, blockList, obj } from "../hclspec/spec.ts";
+import { T } from "../hclspec/mod.ts";
+import { attr, blockList, obj } from "../hclspec/mod.ts";
 import { decodeCtyValue, decodeMsgpackRaw, decodeWithSpec } from "./cty_msgpack.ts";
 import { ConfigError } from "./errors.ts";
 

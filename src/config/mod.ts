@@ -35,3 +35,11 @@ export {
   TASK_CONFIG_SPEC,
   type TaskConfigOptions,
 } from "./task_config.ts";
+export { normalizeCap, RUNTIME_OPTIONS } from "./plugin_config.ts";
+export {
+  type LoggingConfig,
+  type PluginConfig,
+  type SocketConfig,
+  type TaskAuth,
+  type TaskConfig,
+} from "./types.ts";

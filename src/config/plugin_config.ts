@@ -15,7 +15,7 @@ import {
   literal,
   obj,
   type Spec,
-} from "../hclspec/spec.ts";
+} from "../hclspec/mod.ts";
 import { asString, Fields } from "./fields.ts";
 import { decodeWithSpec } from "./cty_msgpack.ts";
 import { durationField } from "./duration.ts";

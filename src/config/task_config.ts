@@ -10,7 +10,7 @@
  * @module
  */
 
-import { attr, attrDefault, block, obj, type Spec } from "../hclspec/spec.ts";
+import { attr, attrDefault, block, obj, type Spec } from "../hclspec/mod.ts";
 import { durationField } from "./duration.ts";
 import { ConfigError } from "./errors.ts";
 import { decodeWithSpec, type Plain, type PlainObject } from "./cty_msgpack.ts";

@@ -9,8 +9,8 @@
  *
  * @module
  */
-import type { TaskConfig } from "../config/types.ts";
-import { isNotCapable } from "../profile/denied.ts";
+import type { TaskConfig } from "../config/mod.ts";
+import { isNotCapable } from "../profile/mod.ts";
 import { ImageError, parseImageSource } from "./images.ts";
 
 /** What the check needs about the task. */

@@ -6,11 +6,11 @@
  *
  * @module
  */
-import type { PluginConfig, SocketConfig, TaskConfig } from "../config/types.ts";
+import type { PluginConfig, SocketConfig, TaskConfig } from "../config/mod.ts";
 import { startLogStreaming } from "../logs/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
-import { PodmanClient } from "../podman/client.ts";
-import type { ContainerInspect } from "../podman/types.ts";
+import { PodmanClient } from "../podman/mod.ts";
+import type { ContainerInspect } from "../podman/mod.ts";
 import { statsSourceFor, taskStats } from "../stats/mod.ts";
 import { errorMessage } from "../common/mod.ts";
 import { type Capabilities, capabilities } from "./about.ts";

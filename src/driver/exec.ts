@@ -5,7 +5,7 @@
  * @module
  */
 import type { Logger } from "../plugin_log/mod.ts";
-import type { ExecApi } from "../podman/exec.ts";
+import type { ExecApi } from "../podman/mod.ts";
 import { InvalidRequestError } from "./errors.ts";
 import type { ExecResult, ExecSession, ExitResult } from "./types.ts";
 import { errorMessage } from "../common/mod.ts";

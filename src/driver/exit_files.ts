@@ -10,8 +10,8 @@
  * @module
  */
 import type { Logger } from "../plugin_log/mod.ts";
-import type { PodmanClient } from "../podman/client.ts";
-import { ExitDirWatch } from "../podman/exit_dir.ts";
+import type { PodmanClient } from "../podman/mod.ts";
+import { ExitDirWatch } from "../podman/mod.ts";
 import { errorMessage } from "../common/mod.ts";
 
 /** Events of one exit file this close together count once (conmon writes a temporary file, then renames it). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ExitFiles } from "./exit_files.ts";
 import { memLogger } from "../../tests/support/test_clock.ts";
-import type { PodmanClient } from "../podman/client.ts";
+import type { PodmanClient } from "../podman/mod.ts";
 
 type ExitDirsOptions = { onDenied?: (path: string, err: unknown) => void };
 

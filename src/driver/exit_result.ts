@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { ContainerInspect } from "../podman/types.ts";
-import { PodmanNotFoundError } from "../podman/errors.ts";
+import type { ContainerInspect } from "../podman/mod.ts";
+import { PodmanNotFoundError } from "../podman/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
 import { errorMessage } from "../common/mod.ts";
 import { classifyContainer, isAlive } from "./container_state.ts";

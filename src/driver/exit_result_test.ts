@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { ContainerInspect } from "../podman/types.ts";
+import type { ContainerInspect } from "../podman/mod.ts";
 import { exitResultFrom } from "./exit_result.ts";
 import type { OomEvidence } from "./oom.ts";
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { PodmanClient } from "../podman/client.ts";
+import type { PodmanClient } from "../podman/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
 import { ExitFiles } from "./exit_files.ts";
 import { errorMessage, sleep } from "../common/mod.ts";

@@ -6,7 +6,7 @@
  */
 import { limitsApply } from "./rootless_limits.ts";
 import type { HostFacts } from "./host_facts.ts";
-import type { SocketConfig } from "../config/types.ts";
+import type { SocketConfig } from "../config/mod.ts";
 import { errorMessage, sleep } from "../common/mod.ts";
 
 export type { HostFacts };

@@ -13,7 +13,7 @@
  * @module
  */
 import type { Logger } from "../plugin_log/mod.ts";
-import type { ContainerHealth, HealthcheckSettings } from "../podman/types.ts";
+import type { ContainerHealth, HealthcheckSettings } from "../podman/mod.ts";
 import { isNoHealthcheck } from "./spec/mod.ts";
 import { errorMessage, sleep } from "../common/mod.ts";
 

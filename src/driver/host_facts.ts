@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { PodmanClient } from "../podman/client.ts";
+import type { PodmanClient } from "../podman/mod.ts";
 
 /** How old facts may get before a background refresh. */
 export const HOST_FACTS_TTL_MS = 60_000;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { HOST_FACTS_TTL_MS, HostFactsCache } from "./host_facts.ts";
 import { allInOrder, StepTimer } from "./step_timer.ts";
-import type { PodmanClient } from "../podman/client.ts";
+import type { PodmanClient } from "../podman/mod.ts";
 import type { HostFacts } from "./host_facts.ts";
 
 const FACTS: HostFacts = {

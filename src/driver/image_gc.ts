@@ -18,8 +18,8 @@
  * @module
  */
 import type { Logger } from "../plugin_log/mod.ts";
-import { PodmanNotFoundError } from "../podman/errors.ts";
-import type { ContainerListEntry, ImageInspect } from "../podman/types.ts";
+import { PodmanNotFoundError } from "../podman/mod.ts";
+import type { ContainerListEntry, ImageInspect } from "../podman/mod.ts";
 import { type Clock, realClock } from "./reconciler.ts";
 import { referenceOf, tagMatches } from "./image_ref.ts";
 import { errorMessage } from "../common/mod.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { PodmanConflictError, PodmanNotFoundError } from "../podman/errors.ts";
-import type { ContainerListEntry, ImageInspect } from "../podman/types.ts";
+import { PodmanConflictError, PodmanNotFoundError } from "../podman/mod.ts";
+import type { ContainerListEntry, ImageInspect } from "../podman/mod.ts";
 import {
   ImageGc,
   type ImageGcClient,

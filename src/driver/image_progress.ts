@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { PullReport } from "../podman/types.ts";
+import type { PullReport } from "../podman/mod.ts";
 import type { FlightContext } from "./image_flight.ts";
 
 /** What a pull report's `stream` text tells about progress. */

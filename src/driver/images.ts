@@ -16,10 +16,10 @@
  * @module
  */
 
-import { isNotCapable } from "../profile/denied.ts";
-import type { PluginConfig, TaskConfig } from "../config/types.ts";
-import type { ImagesApi, RegistryAuth } from "../podman/images.ts";
-import { PodmanApiError, PodmanNotFoundError, PodmanTimeoutError } from "../podman/errors.ts";
+import { isNotCapable } from "../profile/mod.ts";
+import type { PluginConfig, TaskConfig } from "../config/mod.ts";
+import type { ImagesApi, RegistryAuth } from "../podman/mod.ts";
+import { PodmanApiError, PodmanNotFoundError, PodmanTimeoutError } from "../podman/mod.ts";
 import { type Logger, rootLogger } from "../plugin_log/mod.ts";
 import { RegistryAuthError, resolveRegistryAuth } from "./registry_auth.ts";
 import { errorMessage } from "../common/mod.ts";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import type { TaskConfig } from "../config/types.ts";
+import type { TaskConfig } from "../config/mod.ts";
 import { Logger } from "../plugin_log/mod.ts";
-import { PodmanApiError, PodmanNotFoundError } from "../podman/errors.ts";
-import type { PullOptions } from "../podman/images.ts";
-import type { ImageInspect } from "../podman/types.ts";
+import { PodmanApiError, PodmanNotFoundError } from "../podman/mod.ts";
+import type { PullOptions } from "../podman/mod.ts";
+import type { ImageInspect } from "../podman/mod.ts";
 import { makeConfig, makePlugin } from "../../tests/support/factories.ts";
 import {
   ImageError,

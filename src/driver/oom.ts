@@ -23,8 +23,8 @@
  *
  * @module
  */
-import { type CgroupDirs, cgroupDirsOfPid } from "../stats/cgroup.ts";
-import { hostReader, type ReadFile } from "../stats/host_files.ts";
+import { type CgroupDirs, cgroupDirsOfPid } from "../stats/mod.ts";
+import { hostReader, type ReadFile } from "../stats/mod.ts";
 
 /** 128 + SIGKILL: the exit code of a SIGKILLed process. */
 export const SIGKILL_EXIT = 128 + 9;

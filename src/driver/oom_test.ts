@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { OomMonitor, parseOomKills } from "./oom.ts";
-import type { CgroupDirs } from "../stats/cgroup.ts";
+import type { CgroupDirs } from "../stats/mod.ts";
 
 const ID = "4c387326e625dedd8a9bbe30a5df15723f4f30f4548dd647035c6148d09cb867";
 const DIR = `/sys/fs/cgroup/memory/libpod_parent/libpod-${ID}`;

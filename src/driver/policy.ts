@@ -8,8 +8,8 @@
  * @module
  */
 import { posix } from "node:path";
-import { normalizeCap, RUNTIME_OPTIONS } from "../config/plugin_config.ts";
-import type { PluginConfig, TaskConfig } from "../config/types.ts";
+import { normalizeCap, RUNTIME_OPTIONS } from "../config/mod.ts";
+import type { PluginConfig, TaskConfig } from "../config/mod.ts";
 import { InvalidRequestError } from "./errors.ts";
 import { isInside, parseVolume, resolveExisting } from "./spec/mounts.ts";
 import type { RealPath } from "./spec/types.ts";

@@ -7,7 +7,7 @@ import {
   weakeningOption,
 } from "./policy.ts";
 import { makeConfig, makePlugin } from "../../tests/support/factories.ts";
-import type { PluginConfig, TaskConfig } from "../config/types.ts";
+import type { PluginConfig, TaskConfig } from "../config/mod.ts";
 
 const TASK = { allocDir: "/var/nomad/alloc/a1", name: "web" };
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { PodmanClient } from "../podman/client.ts";
+import type { PodmanClient } from "../podman/mod.ts";
 import type { OomMonitor } from "./oom.ts";
 
 type Containers = PodmanClient["containers"];

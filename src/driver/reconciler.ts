@@ -20,7 +20,7 @@
  * @module
  */
 import type { Logger } from "../plugin_log/mod.ts";
-import type { ContainerListEntry } from "../podman/types.ts";
+import type { ContainerListEntry } from "../podman/mod.ts";
 import { OWNER_LABELS } from "./spec/env_labels.ts";
 import { errorMessage } from "../common/mod.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { ContainerListEntry } from "../podman/types.ts";
+import type { ContainerListEntry } from "../podman/mod.ts";
 import {
   type DanglingConfig,
   danglingContainers,

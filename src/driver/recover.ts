@@ -6,11 +6,11 @@
  *
  * @module
  */
-import type { PluginConfig } from "../config/types.ts";
+import type { PluginConfig } from "../config/mod.ts";
 import type { HeldFifo } from "../logs/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
-import { PodmanNotFoundError } from "../podman/errors.ts";
-import type { ContainerInspect } from "../podman/types.ts";
+import { PodmanNotFoundError } from "../podman/mod.ts";
+import type { ContainerInspect } from "../podman/mod.ts";
 import {
   classifyContainer,
   type ContainerPhase,

@@ -3,7 +3,7 @@ import { type DriverState, DriverStateError, encodeDriverState } from "./driver_
 import { RecoverableError } from "./errors.ts";
 import { TaskRecoverer } from "./recover.ts";
 import { makePlugin, makeTask } from "../../tests/support/factories.ts";
-import type { PluginConfig } from "../config/types.ts";
+import type { PluginConfig } from "../config/mod.ts";
 import { type DriverKit, driverKit } from "../../tests/support/driver_kit.ts";
 import { type FakeContainer, fakeState } from "../../tests/support/fake_port.ts";
 

@@ -17,8 +17,8 @@
  * @module
  */
 
-import type { TaskAuth } from "../config/types.ts";
-import type { RegistryAuth } from "../podman/images.ts";
+import type { TaskAuth } from "../config/mod.ts";
+import type { RegistryAuth } from "../podman/mod.ts";
 import { type Logger, rootLogger } from "../plugin_log/mod.ts";
 import { errorMessage } from "../common/mod.ts";
 import {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { chownFifo, socketOwner } from "../logs/fifo_owner.ts";
-import { FifoPathError } from "../logs/fifo.ts";
+import { chownFifo, socketOwner } from "../logs/mod.ts";
+import { FifoPathError } from "../logs/mod.ts";
 import { InvalidRequestError } from "./errors.ts";
 import type { NomadTask } from "./task_request.ts";
 

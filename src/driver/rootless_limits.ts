@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { PluginConfig } from "../config/types.ts";
+import type { PluginConfig } from "../config/mod.ts";
 import { InvalidRequestError } from "./errors.ts";
 import type { SpecGenerator, SpecHost } from "./spec/mod.ts";
 

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import type { PluginConfig, SocketConfig, TaskConfig } from "../config/types.ts";
+import type { PluginConfig, SocketConfig, TaskConfig } from "../config/mod.ts";
 import { checkFifoPath, DEV_NULL, type HeldFifo, holdFifoForConmon } from "../logs/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
-import { PodmanNotFoundError } from "../podman/errors.ts";
-import type { ContainerInspect } from "../podman/types.ts";
+import { PodmanNotFoundError } from "../podman/mod.ts";
+import type { ContainerInspect } from "../podman/mod.ts";
 import { errorMessage } from "../common/mod.ts";
 import { checkArchiveSource } from "./archive_policy.ts";
 import { classifyContainer, isAlive } from "./container_state.ts";

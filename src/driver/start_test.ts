@@ -4,7 +4,7 @@ import { InvalidRequestError, RecoverableError, TaskExistsError } from "./errors
 import { TaskStarter } from "./start.ts";
 import { containerName } from "./spec/mod.ts";
 import { makeConfig, makePlugin, makeTask } from "../../tests/support/factories.ts";
-import type { PluginConfig, TaskConfig } from "../config/types.ts";
+import type { PluginConfig, TaskConfig } from "../config/mod.ts";
 import type { NomadTask } from "./task_request.ts";
 import { type DriverKit, driverKit, FAKE_HOST } from "../../tests/support/driver_kit.ts";
 import { fakeState } from "../../tests/support/fake_port.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { PodmanConflictError, PodmanNotFoundError } from "../podman/errors.ts";
+import { PodmanConflictError, PodmanNotFoundError } from "../podman/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
 import { classifyContainer, signalPreparation } from "./container_state.ts";
 import { InvalidRequestError } from "./errors.ts";

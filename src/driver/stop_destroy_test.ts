@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PodmanConflictError } from "../podman/errors.ts";
+import { PodmanConflictError } from "../podman/mod.ts";
 import { InvalidRequestError } from "./errors.ts";
 import { TaskStopper } from "./stop_destroy.ts";
 import { TaskHandle } from "./task_handle.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { PodmanClient } from "../podman/client.ts";
+import type { PodmanClient } from "../podman/mod.ts";
 import type { DriverState } from "./driver_state.ts";
 import type { OomEvidence } from "./oom.ts";
 import type { DriverNetwork, ExitResult, TaskState } from "./types.ts";

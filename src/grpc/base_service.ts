@@ -8,9 +8,9 @@ import type * as grpc from "@grpc/grpc-js";
 import type { ProtoMessage } from "./proto_root.ts";
 import { toGrpcError } from "./status.ts";
 import { decodePluginConfig, defaultPluginConfig, PLUGIN_CONFIG_SPEC } from "../config/mod.ts";
-import { DRIVER_NAME, PLUGIN_API_VERSIONS, PLUGIN_VERSION } from "../driver/about.ts";
-import type { PodmanDriver } from "../driver/driver.ts";
-import type { AgentConfig } from "../driver/types.ts";
+import { DRIVER_NAME, PLUGIN_API_VERSIONS, PLUGIN_VERSION } from "../driver/mod.ts";
+import type { PodmanDriver } from "../driver/mod.ts";
+import type { AgentConfig } from "../driver/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
 
 const PLUGIN_TYPE_DRIVER = 2;

@@ -12,7 +12,7 @@ import type {
   TaskDevice,
   TaskDns,
   TaskMount,
-} from "../driver/task_request.ts";
+} from "../driver/mod.ts";
 
 function obj(v: unknown): ProtoMessage {
   return v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Uint8Array)

@@ -9,18 +9,18 @@ import type { ProtoMessage } from "./proto_root.ts";
 import { toGrpcError } from "./status.ts";
 import { durationToMs, nomadTaskFromProto, timestampFromMs } from "./convert.ts";
 import { decodeTaskConfig, TASK_CONFIG_SPEC } from "../config/mod.ts";
-import { DRIVER_STATE_VERSION } from "../driver/driver_state.ts";
-import type { PodmanDriver } from "../driver/driver.ts";
-import type { FingerprintReport } from "../driver/fingerprint.ts";
+import { DRIVER_STATE_VERSION } from "../driver/mod.ts";
+import type { PodmanDriver } from "../driver/mod.ts";
+import type { FingerprintReport } from "../driver/mod.ts";
 import type {
   DriverNetwork,
   ExitResult,
   StatsSample,
   TaskEvent,
   TaskState,
-} from "../driver/types.ts";
+} from "../driver/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
-import { InvalidRequestError } from "../driver/errors.ts";
+import { InvalidRequestError } from "../driver/mod.ts";
 import { serveExecStreaming } from "./exec_streaming.ts";
 import { checkTaskRequest } from "./task_request_check.ts";
 import { errorMessage } from "../common/mod.ts";

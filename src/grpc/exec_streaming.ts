@@ -7,10 +7,10 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { ProtoMessage } from "./proto_root.ts";
 import { toGrpcError } from "./status.ts";
-import type { PodmanDriver } from "../driver/driver.ts";
-import type { ExecInput } from "../driver/types.ts";
+import type { PodmanDriver } from "../driver/mod.ts";
+import type { ExecInput } from "../driver/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
-import { InvalidRequestError } from "../driver/errors.ts";
+import { InvalidRequestError } from "../driver/mod.ts";
 import { errorMessage } from "../common/mod.ts";
 
 type Duplex = grpc.ServerDuplexStream<ProtoMessage, ProtoMessage>;

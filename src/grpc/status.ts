@@ -6,7 +6,7 @@
 import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import { encodeMessage, lookupMessageType } from "./proto_root.ts";
-import { ConfigError } from "../config/errors.ts";
+import { ConfigError } from "../config/mod.ts";
 import {
   InvalidRequestError,
   NotConfiguredError,
@@ -14,8 +14,8 @@ import {
   RecoverableError,
   TaskExistsError,
   TaskNotFoundError,
-} from "../driver/errors.ts";
-import { DriverStateError } from "../driver/driver_state.ts";
+} from "../driver/mod.ts";
+import { DriverStateError } from "../driver/mod.ts";
 import { errorMessage } from "../common/mod.ts";
 
 const RECOVERABLE_TYPE = "hashicorp.nomad.plugins.shared.structs.RecoverableError";

@@ -1,7 +1,7 @@
 /** gRPC status mapping of hostile-input errors. */
 import assert from "node:assert/strict";
 import { MAX_STATUS_MESSAGE, statusMessage, toGrpcError } from "./status.ts";
-import { DriverStateError } from "../driver/driver_state.ts";
+import { DriverStateError } from "../driver/mod.ts";
 
 Deno.test("status messages are clipped and well-formed (grpc-js throws on lone surrogates)", () => {
   const long = statusMessage("z".repeat(1 << 20));

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { InvalidRequestError } from "../driver/errors.ts";
-import type { NomadTask } from "../driver/task_request.ts";
-import { profileDenied } from "../profile/denied.ts";
+import { InvalidRequestError } from "../driver/mod.ts";
+import type { NomadTask } from "../driver/mod.ts";
+import { profileDenied } from "../profile/mod.ts";
 
 const CPUSET = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 

@@ -20,3 +20,14 @@ export { evalLiteral, LiteralError } from "./literal.ts";
 export { canonicalKey, ConvertError, convertValue } from "./convert.ts";
 export { impliedType, SpecTypeError, typeOfValue } from "./implied_type.ts";
 export { SpecError, specProblems, validateSpec } from "./validate.ts";
+export {
+  attr,
+  attrDefault,
+  block,
+  blockList,
+  defaulted,
+  hclSource,
+  literal,
+  obj,
+  type Spec,
+} from "./spec.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import protobuf from "protobufjs";
-import { PLUGIN_CONFIG_SPEC } from "../config/plugin_config.ts";
-import { TASK_CONFIG_SPEC } from "../config/task_config.ts";
+import { PLUGIN_CONFIG_SPEC } from "../config/mod.ts";
+import { TASK_CONFIG_SPEC } from "../config/mod.ts";
 import {
   attr,
   attrDefault,

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { isNotCapable } from "../profile/denied.ts";
+import { isNotCapable } from "../profile/mod.ts";
 import * as fs from "node:fs";
 import { errorMessage, sleep } from "../common/mod.ts";
 

@@ -12,9 +12,9 @@
  * @module
  */
 import type { Logger } from "../plugin_log/mod.ts";
-import type { LogsOptions } from "../podman/logs.ts";
-import { PodmanNotFoundError } from "../podman/errors.ts";
-import type { ContainerState, LogChunk } from "../podman/types.ts";
+import type { LogsOptions } from "../podman/mod.ts";
+import { PodmanNotFoundError } from "../podman/mod.ts";
+import type { ContainerState, LogChunk } from "../podman/mod.ts";
 import { LogCursor, splitTimestamp } from "./cursor.ts";
 import { FifoClosedError, FifoPathError, type LogSinkFile, openLogSinkWhenRead } from "./fifo.ts";
 import { errorMessage, sleep } from "../common/mod.ts";

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { Logger } from "../plugin_log/mod.ts";
-import type { LogsOptions } from "../podman/logs.ts";
-import { PodmanConnectionError } from "../podman/errors.ts";
-import type { ContainerState, LogChunk } from "../podman/types.ts";
+import type { LogsOptions } from "../podman/mod.ts";
+import { PodmanConnectionError } from "../podman/mod.ts";
+import type { ContainerState, LogChunk } from "../podman/mod.ts";
 import { type LogSource, streamJournaldLogs } from "./journald.ts";
-import { classifyContainer, logLiveness } from "../driver/container_state.ts";
 
 const enc = new TextEncoder();
+/** The driver's liveness rule, as the streamer sees it (logs does not import driver). */
+const liveness = (st: ContainerState) =>
+  st.running || st.paused ? "running" as const : "exited" as const;
 const quiet = new Logger("test", { sink: { write() {} } });
 
 interface Entry {
@@ -86,7 +88,7 @@ Deno.test("journald streamer: split streams, no added newline, resume without du
     const outText = new Response(out.stdout).text();
     const errText = new Response(err.stdout).text();
     const end = await streamJournaldLogs({
-      liveness: (st) => logLiveness(classifyContainer(st)),
+      liveness,
       source,
       containerId: "c0ffee",
       stdoutPath: `${dir}/out`,
@@ -117,7 +119,7 @@ Deno.test("journald streamer: a symlink at the fifo path is refused; abort ends 
     Deno.symlinkSync(`${dir}/target`, `${dir}/out`);
     const { source } = fakeSource([], 0);
     const end = await streamJournaldLogs({
-      liveness: (st) => logLiveness(classifyContainer(st)),
+      liveness,
       source,
       containerId: "c0ffee",
       stdoutPath: `${dir}/out`,
@@ -132,7 +134,7 @@ Deno.test("journald streamer: a symlink at the fifo path is refused; abort ends 
     const ctl = new AbortController();
     setTimeout(() => ctl.abort(), 100);
     const end2 = await streamJournaldLogs({
-      liveness: (st) => logLiveness(classifyContainer(st)),
+      liveness,
       source,
       containerId: "c0ffee",
       stdoutPath: `${dir}/lonely`,

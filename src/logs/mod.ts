@@ -67,3 +67,4 @@ export function startLogStreaming(
     liveness,
   });
 }
+export { chownFifo, socketOwner } from "./fifo_owner.ts";

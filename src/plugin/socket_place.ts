@@ -11,8 +11,8 @@
  *
  * @module
  */
-import { PLUGIN_BIND_NAME } from "../profile/profile.ts";
-import { isNotCapable, ProfileDeniedError } from "../profile/denied.ts";
+import { PLUGIN_BIND_NAME } from "../profile/mod.ts";
+import { isNotCapable, ProfileDeniedError } from "../profile/mod.ts";
 
 /** Where the listening socket lives and how to clean it up. */
 export interface SocketPlace {

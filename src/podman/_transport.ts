@@ -12,7 +12,7 @@
  * @module
  */
 
-import { profileDenied, ProfileDeniedError } from "../profile/denied.ts";
+import { profileDenied, ProfileDeniedError } from "../profile/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
 import {
   PodmanApiError,

@@ -11,7 +11,7 @@ import {
   resolveProfile,
 } from "./profile.ts";
 import { isNotCapable, ProfileDeniedError } from "./denied.ts";
-import { UNIX_BASE_URL } from "../podman/_address.ts";
+import { UNIX_BASE_URL } from "../podman/mod.ts";
 import { PODMAN_URL_HOST } from "./profile.ts";
 
 const facts = (over: Partial<HostFacts> = {}): HostFacts => ({

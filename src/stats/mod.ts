@@ -113,3 +113,5 @@ export async function* taskStats(options: {
     task.lifetime.signal.removeEventListener("abort", stop);
   }
 }
+export { type CgroupDirs, cgroupDirsOfPid } from "./cgroup.ts";
+export { hostReader, type ReadFile } from "./host_files.ts";

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { ConfigError } from "../../config/errors.ts";
-import type { TaskConfig } from "../../config/types.ts";
+import { ConfigError } from "../../config/mod.ts";
+import type { TaskConfig } from "../../config/mod.ts";
 import type { NomadTask } from "../task_request.ts";
 import type { Device, SpecGenerator } from "./types.ts";
 

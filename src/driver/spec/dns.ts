@@ -5,8 +5,8 @@
  */
 
 import { isIP } from "node:net";
-import { ConfigError } from "../../config/errors.ts";
-import type { PluginConfig, TaskConfig } from "../../config/types.ts";
+import { ConfigError } from "../../config/mod.ts";
+import type { PluginConfig, TaskConfig } from "../../config/mod.ts";
 import type { NomadTask } from "../task_request.ts";
 import type { SpecGenerator } from "./types.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { PluginConfig, TaskConfig } from "../../config/types.ts";
+import type { PluginConfig, TaskConfig } from "../../config/mod.ts";
 import type { NomadTask } from "../task_request.ts";
 import type { SpecGenerator } from "./types.ts";
 

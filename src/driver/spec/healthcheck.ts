@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { ConfigError } from "../../config/errors.ts";
-import type { TaskConfig } from "../../config/types.ts";
+import { ConfigError } from "../../config/mod.ts";
+import type { TaskConfig } from "../../config/mod.ts";
 import type { HealthConfigSpec, ImageHealthcheck, SpecGenerator } from "./types.ts";
 
 const MS_NS = 1_000_000;

@@ -6,8 +6,8 @@
  */
 
 import { posix } from "node:path";
-import { ConfigError } from "../../config/errors.ts";
-import type { PluginConfig, TaskConfig } from "../../config/types.ts";
+import { ConfigError } from "../../config/mod.ts";
+import type { PluginConfig, TaskConfig } from "../../config/mod.ts";
 import { type NomadTask, taskDirs, type TaskMount } from "../task_request.ts";
 import type { Mount, RealPath, SpecGenerator } from "./types.ts";
 import { errorMessage } from "../../common/mod.ts";

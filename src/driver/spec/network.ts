@@ -6,8 +6,8 @@
  */
 
 import { isIP } from "node:net";
-import { ConfigError } from "../../config/errors.ts";
-import type { PluginConfig, TaskConfig } from "../../config/types.ts";
+import { ConfigError } from "../../config/mod.ts";
+import type { PluginConfig, TaskConfig } from "../../config/mod.ts";
 import type { NomadTask } from "../task_request.ts";
 import { taskReference } from "./naming.ts";
 import type { Namespace, PerNetworkOptions, SpecGenerator, SpecHost } from "./types.ts";

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { ConfigError } from "../../config/errors.ts";
-import type { TaskConfig } from "../../config/types.ts";
+import { ConfigError } from "../../config/mod.ts";
+import type { TaskConfig } from "../../config/mod.ts";
 import type { AllocatedPort, TaskResources } from "../task_request.ts";
 import type { PortMapping } from "./types.ts";
 

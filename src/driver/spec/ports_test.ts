@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../../config/errors.ts";
+import { ConfigError } from "../../config/mod.ts";
 import { makeConfig, makeTask } from "../../../tests/support/factories.ts";
 import { buildPorts } from "./ports.ts";
 

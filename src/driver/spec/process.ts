@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { TaskConfig } from "../../config/types.ts";
+import type { TaskConfig } from "../../config/mod.ts";
 import type { NomadTask } from "../task_request.ts";
 import { containerName } from "./naming.ts";
 import type { SpecGenerator } from "./types.ts";

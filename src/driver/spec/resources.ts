@@ -4,8 +4,8 @@
  * @module
  */
 
-import { ConfigError } from "../../config/errors.ts";
-import type { TaskConfig } from "../../config/types.ts";
+import { ConfigError } from "../../config/mod.ts";
+import type { TaskConfig } from "../../config/mod.ts";
 import type { TaskResources } from "../task_request.ts";
 import type { ResourceLimits, Rlimit, SpecGenerator, SpecHost } from "./types.ts";
 

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { ConfigError } from "../../config/errors.ts";
-import type { TaskConfig } from "../../config/types.ts";
+import { ConfigError } from "../../config/mod.ts";
+import type { TaskConfig } from "../../config/mod.ts";
 import type { SpecGenerator, SpecHost } from "./types.ts";
 
 /** Annotations Podman's CLI sets so `inspect` reports them in `HostConfig.SecurityOpt`. */

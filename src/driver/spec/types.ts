@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { PluginConfig, TaskConfig } from "../../config/types.ts";
+import type { PluginConfig, TaskConfig } from "../../config/mod.ts";
 import type { NomadTask } from "../task_request.ts";
 import type { HostFacts } from "../host_facts.ts";
 import type {
@@ -21,7 +21,7 @@ import type {
   ResourceLimits,
   Rlimit,
   SpecGenerator,
-} from "../../podman/types.ts";
+} from "../../podman/mod.ts";
 
 export type {
   Device,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ConfigError } from "../../config/errors.ts";
+import { ConfigError } from "../../config/mod.ts";
 import type { IdMap, IdMappings, SpecGenerator } from "./types.ts";
 
 function parseIdMap(option: string, raw: string): IdMap {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../../config/errors.ts";
+import { ConfigError } from "../../config/mod.ts";
 import { buildUserns } from "./userns.ts";
 
 Deno.test("userns: empty, host, nomap, ns:PATH", () => {

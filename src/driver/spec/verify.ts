@@ -13,7 +13,7 @@
  */
 
 import { isNoHealthcheck } from "./healthcheck.ts";
-import type { TaskConfig } from "../../config/types.ts";
+import type { TaskConfig } from "../../config/mod.ts";
 import type { SpecGenerator } from "./types.ts";
 
 /** The inspect fields we read; everything optional, `null` tolerated. */

@@ -1,0 +1,34 @@
+/**
+ * The public face of src/driver/: what other folders may import.
+ *
+ * @module
+ */
+export { DRIVER_NAME, PLUGIN_API_VERSIONS, PLUGIN_VERSION } from "./about.ts";
+export { PodmanDriver } from "./driver.ts";
+export { DRIVER_STATE_VERSION, DriverStateError } from "./driver_state.ts";
+export {
+  InvalidRequestError,
+  NotConfiguredError,
+  NotImplementedError,
+  RecoverableError,
+  TaskExistsError,
+  TaskNotFoundError,
+} from "./errors.ts";
+export { type FingerprintReport } from "./fingerprint.ts";
+export {
+  type AllocatedPort,
+  type NetworkIsolation,
+  type NomadTask,
+  type TaskDevice,
+  type TaskDns,
+  type TaskMount,
+} from "./task_request.ts";
+export {
+  type AgentConfig,
+  type DriverNetwork,
+  type ExecInput,
+  type ExitResult,
+  type StatsSample,
+  type TaskEvent,
+  type TaskState,
+} from "./types.ts";
