@@ -12,6 +12,7 @@
 import type { TaskConfig } from "../config/mod.ts";
 import { isNotCapable } from "../profile/mod.ts";
 import { ImageError, parseImageSource } from "./images.ts";
+import { errorMessage } from "../common/mod.ts";
 
 /** What the check needs about the task. */
 export interface ArchiveTask {
@@ -93,7 +94,7 @@ export function checkArchiveSource(
         { recoverable: false, cause: err },
       );
     }
-    throw refuse(wanted, `cannot be resolved (${err instanceof Error ? err.message : err})`);
+    throw refuse(wanted, `cannot be resolved (${errorMessage(err)})`);
   }
   const realAllowed = allowed.map((dir) => {
     try {

@@ -9,6 +9,7 @@ import type { ExecApi } from "../podman/mod.ts";
 import { InvalidRequestError } from "./errors.ts";
 import type { ExecResult, ExecSession, ExitResult } from "./types.ts";
 import { errorMessage } from "../common/mod.ts";
+import { sleep } from "../common/mod.ts";
 
 /** Default cap of each captured stream of ExecTask. */
 export const MAX_EXEC_OUTPUT = 4 * 1024 * 1024;
@@ -113,7 +114,7 @@ async function resizeWithRetry(
       return;
     } catch (err) {
       if (attempt >= 5 || signal.aborted) throw err;
-      await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+      await sleep(50 * (attempt + 1));
     }
   }
 }

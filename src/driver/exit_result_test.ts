@@ -2,40 +2,10 @@ import assert from "node:assert/strict";
 import type { ContainerInspect } from "../podman/mod.ts";
 import { exitResultFrom } from "./exit_result.ts";
 import type { OomEvidence } from "./oom.ts";
+import { fakeInspect, fakeState } from "../../tests/support/fake_port.ts";
 
 function inspect(state: Partial<ContainerInspect["state"]>): ContainerInspect {
-  return {
-    id: "c1",
-    name: "t-1",
-    image: "",
-    imageName: "",
-    created: undefined,
-    state: {
-      status: "exited",
-      running: false,
-      paused: false,
-      oomKilled: false,
-      pid: 0,
-      exitCode: 0,
-      error: "",
-      startedAt: undefined,
-      finishedAt: undefined,
-      ...state,
-    },
-    health: { status: "", failingStreak: 0, runs: 0, lastOutput: "", lastExitCode: -1 },
-    healthcheck: undefined,
-    config: {
-      entrypoint: [],
-      cmd: [],
-      env: [],
-      labels: {},
-      tty: false,
-      user: "",
-      workingDir: "",
-      stopSignal: "",
-    },
-    network: { ipAddress: "", globalIPv6Address: "", networks: {} },
-  };
+  return fakeInspect({ id: "c1", name: "t-1", state: { ...fakeState("exited"), ...state } });
 }
 
 Deno.test("exit result: code, signal from 128+n, Podman's OOM flag", () => {

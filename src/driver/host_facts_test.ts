@@ -2,22 +2,9 @@ import assert from "node:assert/strict";
 import { HOST_FACTS_TTL_MS, HostFactsCache } from "./host_facts.ts";
 import { allInOrder, StepTimer } from "./step_timer.ts";
 import type { PodmanClient } from "../podman/mod.ts";
-import type { HostFacts } from "./host_facts.ts";
+import { makeHostFacts } from "../../tests/support/factories.ts";
 
-const FACTS: HostFacts = {
-  rootless: false,
-  cgroupVersion: 1,
-  cgroupManager: "cgroupfs",
-  apiVersion: "4.3.1",
-  numCpus: 2,
-  appArmorEnabled: false,
-  memTotal: 1 << 30,
-  selinuxEnabled: false,
-  seccompEnabled: true,
-  capabilities: "CAP_CHOWN",
-  ociRuntimePath: "/usr/bin/runc",
-  remoteSocketPath: "",
-};
+const FACTS = makeHostFacts();
 
 Deno.test("host facts: one fetch in flight is shared; after the TTL stale facts are served while refreshing", async () => {
   let now = 0;

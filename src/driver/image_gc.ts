@@ -74,10 +74,6 @@ interface ImageEntry {
   timer: unknown;
 }
 
-function message(err: unknown): string {
-  return errorMessage(err);
-}
-
 function sameImage(a: string, b: string): boolean {
   if (a === "" || b === "") return false;
   const x = a.replace(/^sha256:/, "");
@@ -158,7 +154,7 @@ export class ImageGc {
       const p = this.removeNow(e.socket, e.imageId).catch((err) =>
         this.#logger.warn("image removal failed", {
           image_id: e.imageId.slice(0, 12),
-          error: message(err),
+          error: errorMessage(err),
         })
       );
       this.#inFlight.add(p);
@@ -249,11 +245,11 @@ export class ImageGc {
           }
         } catch (err) {
           // 409 (a container uses it) or any refusal: keep it.
-          report.kept.push(`${target}: ${message(err)}`);
+          report.kept.push(`${target}: ${errorMessage(err)}`);
           this.#logger.info("image GC kept an image Podman refused to remove", {
             ...fields,
             image: target,
-            error: message(err),
+            error: errorMessage(err),
           });
         }
       }

@@ -9,6 +9,7 @@
  */
 
 import { RecoverableError } from "./errors.ts";
+import { errorMessage } from "../common/mod.ts";
 
 /** A docker image reference split into its parts. */
 export interface DockerReference {
@@ -203,7 +204,7 @@ export function parseImageSource(image: string): ImageSource {
     throw new ImageError(
       image,
       name,
-      `Cannot use image '${image}' as 'image': ${err instanceof Error ? err.message : err}`,
+      `Cannot use image '${image}' as 'image': ${errorMessage(err)}`,
       { recoverable: false, cause: err },
     );
   }

@@ -135,10 +135,6 @@ export function danglingContainers(
   });
 }
 
-function message(err: unknown): string {
-  return errorMessage(err);
-}
-
 /** Periodically removes containers this plugin created that no task owns. */
 export class DanglingReconciler {
   readonly #o: DanglingReconcilerOptions;
@@ -178,7 +174,7 @@ export class DanglingReconciler {
       try {
         await this.runOnce();
       } catch (err) {
-        this.#logger.warn("dangling container pass failed", { error: message(err) });
+        this.#logger.warn("dangling container pass failed", { error: errorMessage(err) });
       }
     }
     this.#schedule(this.#o.config().periodMs);
@@ -216,7 +212,7 @@ export class DanglingReconciler {
         if (!this.#lastFailed) {
           this.#logger.warn("cannot list containers for the dangling container check", {
             socket: socket.name,
-            error: message(err),
+            error: errorMessage(err),
           });
         }
         continue;
@@ -269,7 +265,7 @@ export class DanglingReconciler {
           .catch((err) =>
             this.#logger.debug("cannot stop a dangling container; removing it by force", {
               ...fields,
-              error: message(err),
+              error: errorMessage(err),
             })
           );
       }
@@ -282,7 +278,10 @@ export class DanglingReconciler {
       this.#logger.info("removed a dangling container no task owns", fields);
     } catch (err) {
       report.failed.push(key);
-      this.#logger.warn("cannot remove a dangling container", { ...fields, error: message(err) });
+      this.#logger.warn("cannot remove a dangling container", {
+        ...fields,
+        error: errorMessage(err),
+      });
     }
   }
 

@@ -4,29 +4,30 @@ import { RecoverableError } from "./errors.ts";
 import { TaskRecoverer } from "./recover.ts";
 import { makePlugin, makeTask } from "../../tests/support/factories.ts";
 import type { PluginConfig } from "../config/mod.ts";
-import { type DriverKit, driverKit } from "../../tests/support/driver_kit.ts";
+import {
+  type DriverKit,
+  driverKit,
+  type FakeFifo,
+  fakeFifo,
+} from "../../tests/support/driver_kit.ts";
 import { type FakeContainer, fakeState } from "../../tests/support/fake_port.ts";
 
 interface RecoverKit extends DriverKit {
   recoverer: TaskRecoverer<DriverKit["port"]>;
   companions: string[];
-  fifo: { held: number; released: number; reader: boolean };
+  fifo: FakeFifo;
 }
 
 function recoverKit(over: Partial<PluginConfig> = {}): RecoverKit {
   const k = driverKit();
   const plugin = { ...makePlugin(), ...over };
   const companions: string[] = [];
-  const fifo = { held: 0, released: 0, reader: true };
+  const fifo = fakeFifo();
   const recoverer = new TaskRecoverer({
     tasks: k.tasks,
     clientFor: () => k.port,
     config: () => plugin,
-    holdLogFifo: () => {
-      if (!fifo.reader) return Promise.resolve(null);
-      fifo.held++;
-      return Promise.resolve({ release: () => void fifo.released++ });
-    },
+    holdLogFifo: fifo.hold,
     exits: k.exits,
     recorder: k.recorder,
     companions: {
@@ -102,7 +103,7 @@ Deno.test("recover: exited, recover_stopped = true, the fifo is read → restart
   assert.ok(k.port.ops().includes("start"));
   assert.equal(k.tasks.get(task.id).exitResult, undefined, "running again");
   assert.deepEqual(k.companions, [`restarted ${task.id}`]);
-  assert.deepEqual(k.fifo, { held: 1, released: 1, reader: true });
+  assert.deepEqual([k.fifo.held, k.fifo.released], [1, 1]);
 });
 
 Deno.test("recover: exited, recover_stopped = true, nobody reads the fifo → report-exited, not started", async () => {

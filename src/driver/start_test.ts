@@ -3,10 +3,15 @@ import { decodeDriverState } from "./driver_state.ts";
 import { InvalidRequestError, RecoverableError, TaskExistsError } from "./errors.ts";
 import { TaskStarter } from "./start.ts";
 import { containerName } from "./spec/mod.ts";
-import { makeConfig, makePlugin, makeTask } from "../../tests/support/factories.ts";
+import { makeConfig, makeHostFacts, makePlugin, makeTask } from "../../tests/support/factories.ts";
 import type { PluginConfig, TaskConfig } from "../config/mod.ts";
 import type { NomadTask } from "./task_request.ts";
-import { type DriverKit, driverKit, FAKE_HOST } from "../../tests/support/driver_kit.ts";
+import {
+  type DriverKit,
+  driverKit,
+  type FakeFifo,
+  fakeFifo,
+} from "../../tests/support/driver_kit.ts";
 import { fakeState } from "../../tests/support/fake_port.ts";
 
 const IMAGE_ID = `sha256:${"ab".repeat(32)}`;
@@ -14,13 +19,13 @@ const IMAGE_ID = `sha256:${"ab".repeat(32)}`;
 interface StartKit extends DriverKit {
   starter: TaskStarter<DriverKit["port"]>;
   started: string[];
-  fifo: { held: number; released: number; reader: boolean };
+  fifo: FakeFifo;
 }
 
 function startKit(plugin: PluginConfig = makePlugin()): StartKit {
   const k = driverKit();
   const started: string[] = [];
-  const fifo = { held: 0, released: 0, reader: true };
+  const fifo = fakeFifo();
   const starter = new TaskStarter({
     tasks: k.tasks,
     socketFor: () => ({
@@ -28,13 +33,9 @@ function startKit(plugin: PluginConfig = makePlugin()): StartKit {
       client: k.port,
     }),
     config: () => plugin,
-    facts: () => Promise.resolve(FAKE_HOST),
+    facts: () => Promise.resolve(makeHostFacts()),
     resolveImage: () => Promise.resolve(IMAGE_ID),
-    holdLogFifo: () => {
-      if (!fifo.reader) return Promise.resolve(null);
-      fifo.held++;
-      return Promise.resolve({ release: () => void fifo.released++ });
-    },
+    holdLogFifo: fifo.hold,
     exits: k.exits,
     oom: k.oom,
     recorder: k.recorder,
@@ -61,7 +62,7 @@ Deno.test("start: leftover check, create, start, verify, register; the fifo is h
   assert.equal(res.network?.ip, "10.88.0.7");
   assert.deepEqual(k.started, [t.id]);
   assert.ok(k.watched.has(h.containerId));
-  assert.deepEqual(k.fifo, { held: 1, released: 1, reader: true });
+  assert.deepEqual([k.fifo.held, k.fifo.released], [1, 1]);
   assert.equal(k.tasks.inFlight(t.id), false);
 });
 

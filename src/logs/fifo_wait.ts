@@ -9,6 +9,7 @@
  */
 import * as fs from "node:fs";
 import { FifoNoReaderError, FifoWriter, openFifoReadEnd } from "./fifo.ts";
+import { sleep } from "../common/mod.ts";
 
 /** How long StartTask waits for logmon to open a fifo's read end. */
 export const FIFO_READER_WAIT_MS = 3000;
@@ -33,7 +34,7 @@ export async function openFifoWriterWithin(
       if (!(err instanceof FifoNoReaderError)) throw err;
       if (Date.now() >= deadline) return null;
     }
-    await new Promise((r) => setTimeout(r, pollMs));
+    await sleep(pollMs);
   }
 }
 

@@ -22,6 +22,7 @@ import type {
   CreateResult,
   SpecGenerator,
 } from "./types.ts";
+import { sleep } from "../common/mod.ts";
 
 const CREATE: Endpoint<"json"> = {
   method: "POST",
@@ -192,7 +193,7 @@ export class ContainersApi {
         const racing = err instanceof PodmanApiError && err.status === 500 &&
           /no such process/.test(err.message);
         if (!racing || attempt >= 5) throw err;
-        await new Promise((r) => setTimeout(r, 50 * attempt));
+        await sleep(50 * attempt);
       }
     }
   }

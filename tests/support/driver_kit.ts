@@ -6,28 +6,35 @@
  * @module
  */
 import { ExitRecorder } from "../../src/driver/exit_result.ts";
-import type { HostFacts } from "../../src/driver/host_facts.ts";
 import type { ExitWatch, OomPort, TaskEventSink } from "../../src/driver/ports.ts";
 import { TaskStore } from "../../src/driver/task_store.ts";
+import type { HeldFifo } from "../../src/logs/mod.ts";
 import type { Logger } from "../../src/plugin_log/mod.ts";
 import { memLogger } from "./test_clock.ts";
 import { FakePort } from "./fake_port.ts";
 
-/** Rootful Podman 4.3 on cgroup v1, 2 CPUs: the facts of the test machines. */
-export const FAKE_HOST: HostFacts = {
-  apiVersion: "4.3.1",
-  rootless: false,
-  cgroupVersion: 1,
-  cgroupManager: "cgroupfs",
-  numCpus: 2,
-  memTotal: 24 << 30,
-  appArmorEnabled: false,
-  selinuxEnabled: false,
-  seccompEnabled: true,
-  capabilities: "CAP_CHOWN,CAP_KILL",
-  ociRuntimePath: "/usr/bin/runc",
-  remoteSocketPath: "",
-};
+/** A stand-in for holding a task's log fifo: counts holds and releases; `reader` false: nobody reads. */
+export interface FakeFifo {
+  held: number;
+  released: number;
+  reader: boolean;
+  hold: () => Promise<HeldFifo | null>;
+}
+
+/** A fresh {@link FakeFifo} with a reader. */
+export function fakeFifo(): FakeFifo {
+  const f: FakeFifo = {
+    held: 0,
+    released: 0,
+    reader: true,
+    hold: () => {
+      if (!f.reader) return Promise.resolve(null);
+      f.held++;
+      return Promise.resolve({ release: () => void f.released++ });
+    },
+  };
+  return f;
+}
 
 /** Everything a unit under test is wired to. */
 export interface DriverKit {

@@ -9,6 +9,7 @@ import { defaultPluginConfig, defaultTaskConfig } from "../../src/config/mod.ts"
 import type { PluginConfig, TaskConfig } from "../../src/config/types.ts";
 import type { NomadTask } from "../../src/driver/task_request.ts";
 import type { SpecHost, SpecInput } from "../../src/driver/spec/types.ts";
+import type { HostFacts } from "../../src/driver/host_facts.ts";
 
 /** The image every {@link makeConfig} task runs unless a test overrides it. */
 export const TEST_IMAGE = "localhost/busybox:latest";
@@ -72,17 +73,28 @@ export function makeTask(over: Partial<NomadTask> = {}): NomadTask {
   };
 }
 
-/** Rootful Podman 4.3 on cgroup v1 with cgroupfs, 2 CPUs, no AppArmor. */
-export function makeHost(over: Partial<SpecHost> = {}): SpecHost {
+/** Rootful Podman 4.3 on cgroup v1 with cgroupfs, 2 CPUs, no AppArmor: the test machines. */
+export function makeHostFacts(over: Partial<HostFacts> = {}): HostFacts {
   return {
+    apiVersion: "4.3.1",
     rootless: false,
     cgroupVersion: 1,
     cgroupManager: "cgroupfs",
-    apiVersion: "4.3.1",
     numCpus: 2,
+    memTotal: 24 << 30,
     appArmorEnabled: false,
+    selinuxEnabled: false,
+    seccompEnabled: true,
+    capabilities: "CAP_CHOWN,CAP_KILL",
+    ociRuntimePath: "/usr/bin/runc",
+    remoteSocketPath: "",
     ...over,
   };
+}
+
+/** The spec builders' view of {@link makeHostFacts}. */
+export function makeHost(over: Partial<SpecHost> = {}): SpecHost {
+  return makeHostFacts(over);
 }
 
 /** A full builder input; `realPath` is the identity (no symlinks). */

@@ -8,21 +8,8 @@
 import type { PluginConfig, TaskConfig } from "../../config/mod.ts";
 import type { NomadTask } from "../task_request.ts";
 import type { HostFacts } from "../host_facts.ts";
-import type {
-  Device,
-  HealthConfigSpec,
-  IdMap,
-  IdMappings,
-  LogConfiguration,
-  Mount,
-  Namespace,
-  PerNetworkOptions,
-  PortMapping,
-  ResourceLimits,
-  Rlimit,
-  SpecGenerator,
-} from "../../podman/mod.ts";
 
+/** The create body's types: Podman's, re-exported for the spec builders. */
 export type {
   Device,
   HealthConfigSpec,
@@ -36,7 +23,7 @@ export type {
   ResourceLimits,
   Rlimit,
   SpecGenerator,
-};
+} from "../../podman/mod.ts";
 
 /** The image's HEALTHCHECK, in nanoseconds (0: Podman's default). */
 export interface ImageHealthcheck {
