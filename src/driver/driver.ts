@@ -34,6 +34,7 @@ import { holdLogFifo, TaskStarter } from "./start.ts";
 import { TaskStopper } from "./stop_destroy.ts";
 import type { TaskHandle } from "./task_handle.ts";
 import type { NomadTask } from "./task_request.ts";
+import { checkTaskRequest } from "./task_request_check.ts";
 import { TaskStore } from "./task_store.ts";
 import type {
   AgentConfig,
@@ -305,8 +306,10 @@ export class PodmanDriver {
     if (!this.#config) throw new NotConfiguredError();
   }
 
+  /** StartTask: the request's own sanity first (a bad one creates nothing), then the start. */
   startTask(task: NomadTask, config: TaskConfig): Promise<StartTaskResult> {
     this.#ready();
+    checkTaskRequest(task);
     return this.#starter.start(task, config);
   }
 

@@ -32,3 +32,5 @@ export {
   type TaskEvent,
   type TaskState,
 } from "./types.ts";
+export { type NodeTopology, type TopologyCore, totalComputeMhz } from "./topology.ts";
+export { pluginConfigFrom } from "./plugin_config_source.ts";

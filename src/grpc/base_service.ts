@@ -7,10 +7,11 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { ProtoMessage } from "./proto_root.ts";
 import { toGrpcError } from "./status.ts";
-import { decodePluginConfig, defaultPluginConfig, PLUGIN_CONFIG_SPEC } from "../config/mod.ts";
+import { PLUGIN_CONFIG_SPEC } from "../config/mod.ts";
 import { DRIVER_NAME, PLUGIN_API_VERSIONS, PLUGIN_VERSION } from "../driver/mod.ts";
 import type { PodmanDriver } from "../driver/mod.ts";
-import type { AgentConfig } from "../driver/mod.ts";
+import type { AgentConfig, NodeTopology } from "../driver/mod.ts";
+import { pluginConfigFrom, totalComputeMhz } from "../driver/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
 
 const PLUGIN_TYPE_DRIVER = 2;
@@ -24,18 +25,18 @@ function list(v: unknown): ProtoMessage[] {
   return Array.isArray(v) ? v as ProtoMessage[] : [];
 }
 
-/** Total CPU compute of the node in MHz, from Nomad's client topology. */
-export function totalComputeMhz(topology: ProtoMessage | null | undefined): number {
-  if (!topology) return 0;
-  const override = Number(topology.override_total_compute ?? 0);
-  if (override > 0) return override;
-  let sum = 0;
-  for (const core of list(topology.cores)) {
-    if (core.disable === true) continue;
-    const speed = Number(core.max_speed || core.base_speed || core.guess_speed || 0);
-    sum += speed;
-  }
-  return sum;
+/** Nomad's client topology proto as the driver's plain {@link NodeTopology}. */
+function topologyFromProto(topology: ProtoMessage | null | undefined): NodeTopology | undefined {
+  if (!topology) return undefined;
+  return {
+    overrideTotalCompute: Number(topology.override_total_compute ?? 0),
+    cores: list(topology.cores).map((core) => ({
+      disable: core.disable === true,
+      maxSpeed: Number(core.max_speed ?? 0),
+      baseSpeed: Number(core.base_speed ?? 0),
+      guessSpeed: Number(core.guess_speed ?? 0),
+    })),
+  };
 }
 
 function agentConfig(nomad: ProtoMessage | null | undefined): AgentConfig | undefined {
@@ -44,7 +45,7 @@ function agentConfig(nomad: ProtoMessage | null | undefined): AgentConfig | unde
   return {
     clientMinPort: Number(driver.ClientMinPort ?? 0),
     clientMaxPort: Number(driver.ClientMaxPort ?? 0),
-    totalComputeMhz: totalComputeMhz(driver.Topology as ProtoMessage | null),
+    totalComputeMhz: totalComputeMhz(topologyFromProto(driver.Topology as ProtoMessage | null)),
   };
 }
 
@@ -67,10 +68,7 @@ export function basePluginService(
   const SetConfig: Unary = (call, callback) => {
     try {
       const bytes = call.request.msgpack_config;
-      const uid = Deno.uid() ?? 0;
-      const config = bytes instanceof Uint8Array
-        ? decodePluginConfig(bytes, { uid })
-        : defaultPluginConfig({ uid });
+      const config = pluginConfigFrom(bytes instanceof Uint8Array ? bytes : undefined);
       const agent = agentConfig(call.request.nomad_config as ProtoMessage | null);
       driver.configure(config, agent);
       logger.info("plugin configured", {

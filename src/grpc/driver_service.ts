@@ -22,7 +22,6 @@ import type {
 import type { Logger } from "../plugin_log/mod.ts";
 import { InvalidRequestError } from "../driver/mod.ts";
 import { serveExecStreaming } from "./exec_streaming.ts";
-import { checkTaskRequest } from "./task_request_check.ts";
 import { errorMessage } from "../common/mod.ts";
 
 type Call = grpc.ServerUnaryCall<ProtoMessage, ProtoMessage>;
@@ -213,7 +212,6 @@ export function driverService(
     StartTask: unary(logger, "StartTask", async (req) => {
       const tc = (req.task ?? {}) as ProtoMessage;
       const task = nomadTaskFromProto(tc);
-      checkTaskRequest(task);
       const config = decodeTaskConfig(bytesOf(tc.msgpack_driver_config));
       const started = await driver.startTask(task, config);
       return {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { InvalidRequestError } from "../driver/mod.ts";
-import type { NomadTask } from "../driver/mod.ts";
+import { InvalidRequestError } from "./errors.ts";
+import type { NomadTask } from "./task_request.ts";
 import { profileDenied } from "../profile/mod.ts";
 
 const CPUSET = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
