@@ -82,64 +82,16 @@ export class PodmanDriver {
 
   constructor(logger: Logger) {
     this.#logger = logger;
-    const event = this.#event.bind(this);
-    const config = () => this.config;
     this.#recorder = new ExitRecorder({
       tasks: this.#tasks,
       exits: this.#exits,
       oom: this.#oom,
       logger,
-      event,
+      event: this.#event.bind(this),
     });
-    const checkExit = (client: PodmanClient, id: string) => this.#recorder.check(client, id);
-    const images = new ImageResolver({ logger: logger.named("images") });
-    this.#starter = new TaskStarter({
-      tasks: this.#tasks,
-      socketFor: (name) => this.#socketFor(name),
-      config,
-      facts: (client) => this.#facts.get(client),
-      resolveImage: (client, request) => images.resolve(client.images, request),
-      holdLogFifo,
-      exits: this.#exits,
-      oom: this.#oom,
-      recorder: this.#recorder,
-      started: (h, task, health) => {
-        this.#imageGc.acquire(task.id, h.state.socket, h.state.imageId, h.state.imageRef);
-        void startLogStreaming(h, task, logger, liveness);
-        this.#watchHealth(h, health);
-      },
-      event,
-      logger,
-    });
-    this.#recoverer = new TaskRecoverer({
-      tasks: this.#tasks,
-      clientFor: (name) => this.#socketFor(name).client,
-      config,
-      holdLogFifo,
-      exits: this.#exits,
-      recorder: this.#recorder,
-      companions: {
-        adopted: async (h, task, inspect) => {
-          await this.#recoverOom(h, inspect);
-          void startLogStreaming(h, task, logger, liveness, new Date());
-          this.#watchHealth(h, inspect.healthcheck);
-        },
-        restarted: (h, task, since) => void startLogStreaming(h, task, logger, liveness, since),
-      },
-      logger,
-    });
-    this.#stopper = new TaskStopper({
-      checkExit,
-      removeContainers: () => this.config.gc.container,
-      forget: (h) => {
-        this.#exits.unwatch(h.client, h.containerId);
-        this.#oom.untrack(h.containerId);
-        h.lifetime.abort();
-        this.#tasks.delete(h.taskId);
-        this.#imageGc.release(h.taskId);
-      },
-      logger,
-    });
+    this.#starter = this.#newStarter();
+    this.#recoverer = this.#newRecoverer();
+    this.#stopper = this.#newStopper();
     this.#reconciler = new DanglingReconciler({
       config: () => this.config.danglingContainers,
       removeExited: () => this.config.gc.container,
@@ -153,6 +105,64 @@ export class PodmanDriver {
       config: () => this.config.gc,
       client: (name) => this.#sockets.find((s) => s.socket.name === name)?.client,
       logger: logger.named("image_gc"),
+    });
+  }
+
+  #newStarter(): TaskStarter<PodmanClient> {
+    const images = new ImageResolver({ logger: this.#logger.named("images") });
+    return new TaskStarter({
+      tasks: this.#tasks,
+      socketFor: (name) => this.#socketFor(name),
+      config: () => this.config,
+      facts: (client) => this.#facts.get(client),
+      resolveImage: (client, request) => images.resolve(client.images, request),
+      holdLogFifo,
+      exits: this.#exits,
+      oom: this.#oom,
+      recorder: this.#recorder,
+      started: (h, task, health) => {
+        this.#imageGc.acquire(task.id, h.state.socket, h.state.imageId, h.state.imageRef);
+        void startLogStreaming(h, task, this.#logger, liveness);
+        this.#watchHealth(h, health);
+      },
+      event: this.#event.bind(this),
+      logger: this.#logger,
+    });
+  }
+
+  #newRecoverer(): TaskRecoverer<PodmanClient> {
+    const logger = this.#logger;
+    return new TaskRecoverer({
+      tasks: this.#tasks,
+      clientFor: (name) => this.#socketFor(name).client,
+      config: () => this.config,
+      holdLogFifo,
+      exits: this.#exits,
+      recorder: this.#recorder,
+      companions: {
+        adopted: async (h, task, inspect) => {
+          await this.#recoverOom(h, inspect);
+          void startLogStreaming(h, task, logger, liveness, new Date());
+          this.#watchHealth(h, inspect.healthcheck);
+        },
+        restarted: (h, task, since) => void startLogStreaming(h, task, logger, liveness, since),
+      },
+      logger,
+    });
+  }
+
+  #newStopper(): TaskStopper<PodmanClient> {
+    return new TaskStopper({
+      checkExit: (client, id) => this.#recorder.check(client, id),
+      removeContainers: () => this.config.gc.container,
+      forget: (h) => {
+        this.#exits.unwatch(h.client, h.containerId);
+        this.#oom.untrack(h.containerId);
+        h.lifetime.abort();
+        this.#tasks.delete(h.taskId);
+        this.#imageGc.release(h.taskId);
+      },
+      logger: this.#logger,
     });
   }
 
@@ -347,21 +357,7 @@ export class PodmanDriver {
   }
 
   inspectTask(taskId: string): Promise<TaskStatusView> {
-    const h = this.#task(taskId);
-    return Promise.resolve({
-      id: h.taskId,
-      name: h.taskName,
-      state: h.status,
-      startedAtMs: h.state.startedAtMs,
-      completedAtMs: h.completedAtMs,
-      exitResult: h.exitResult ?? { exitCode: 0, signal: 0, oomKilled: false },
-      attributes: {
-        ...h.attributes,
-        "container_id": h.containerId,
-        "container_name": h.state.containerName,
-      },
-      network: h.network,
-    });
+    return Promise.resolve(this.#task(taskId).statusView());
   }
 
   /** TaskStats: samples from the client's shared stats source until the task exits. */

@@ -206,53 +206,8 @@ export class ImageGc {
       }
       const tags = info.repoTags.filter((t) => t !== "" && !t.startsWith("<none>"));
       const ours = tags.filter((t) => refs.some((r) => tagMatches(t, r)));
-      let targets: string[];
-      if (tags.length === 0) {
-        targets = users.length === 0 ? [imageId] : [];
-        if (users.length > 0) report.kept.push(`used by container ${users[0]!.id.slice(0, 12)}`);
-      } else if (ours.length === 0) {
-        report.kept.push(`no tag our tasks used (tags: ${tags.join(", ")})`);
-        targets = [];
-      } else if (users.length === 0) {
-        targets = ours;
-      } else {
-        // A container uses the image: only untag, and only while another tag keeps it.
-        const others = tags.filter((t) => !ours.includes(t));
-        if (others.length === 0) {
-          report.kept.push(`used by container ${users[0]!.id.slice(0, 12)}`);
-          targets = [];
-        } else {
-          targets = ours.filter((t) => !users.some((c) => c.image === t));
-          for (const t of ours) {
-            if (!targets.includes(t)) report.kept.push(`${t}: a container was created from it`);
-          }
-        }
-      }
-      for (const target of targets) {
-        if (busy()) {
-          report.kept.push("a task started using it");
-          break;
-        }
-        try {
-          const existed = await client.images.remove(target, { signal: this.#signal(timeout) });
-          if (existed) {
-            report.removed.push(target);
-            this.#logger.info("image GC removed an image no task uses", {
-              ...fields,
-              image: target,
-              untag_only: tags.length > 1 && target !== imageId,
-            });
-          }
-        } catch (err) {
-          // 409 (a container uses it) or any refusal: keep it.
-          report.kept.push(`${target}: ${errorMessage(err)}`);
-          this.#logger.info("image GC kept an image Podman refused to remove", {
-            ...fields,
-            image: target,
-            error: errorMessage(err),
-          });
-        }
-      }
+      const targets = removalTargets(imageId, tags, ours, users, report.kept);
+      await this.#removeTargets(client, targets, report, { busy, timeout, untag: tags.length > 1 });
       if (report.kept.length > 0 && report.removed.length === 0) {
         this.#logger.debug("image GC kept an image", { ...fields, reasons: report.kept });
       }
@@ -260,6 +215,41 @@ export class ImageGc {
     } finally {
       if (e && !busy() && this.#images.get(key) === e && e.timer === undefined) {
         this.#images.delete(key);
+      }
+    }
+  }
+
+  /** Removes (or untags) each target while no task took the image; Podman's refusals keep it. */
+  async #removeTargets(
+    client: ImageGcClient,
+    targets: string[],
+    report: ImageRemovalReport,
+    opts: { busy: () => boolean; timeout: number; untag: boolean },
+  ): Promise<void> {
+    const fields = { socket: report.socket, image_id: report.imageId.slice(0, 12) };
+    for (const target of targets) {
+      if (opts.busy()) {
+        report.kept.push("a task started using it");
+        break;
+      }
+      try {
+        const existed = await client.images.remove(target, { signal: this.#signal(opts.timeout) });
+        if (existed) {
+          report.removed.push(target);
+          this.#logger.info("image GC removed an image no task uses", {
+            ...fields,
+            image: target,
+            untag_only: opts.untag && target !== report.imageId,
+          });
+        }
+      } catch (err) {
+        // 409 (a container uses it) or any refusal: keep it.
+        report.kept.push(`${target}: ${errorMessage(err)}`);
+        this.#logger.info("image GC kept an image Podman refused to remove", {
+          ...fields,
+          image: target,
+          error: errorMessage(err),
+        });
       }
     }
   }
@@ -278,4 +268,37 @@ export class ImageGc {
     this.#abort.abort(new Error("image GC stopped"));
     await Promise.allSettled([...this.#inFlight]);
   }
+}
+
+/**
+ * What to remove of an image no task uses: the image itself when untagged and
+ * unused; else only the tags our tasks used, and while a container uses the
+ * image only those no container was created from, and only while another tag
+ * keeps the image. Reasons for keeping are appended to `kept`.
+ */
+export function removalTargets(
+  imageId: string,
+  tags: string[],
+  ours: string[],
+  users: { id: string; image: string }[],
+  kept: string[],
+): string[] {
+  if (tags.length === 0) {
+    if (users.length > 0) kept.push(`used by container ${users[0]!.id.slice(0, 12)}`);
+    return users.length === 0 ? [imageId] : [];
+  }
+  if (ours.length === 0) {
+    kept.push(`no tag our tasks used (tags: ${tags.join(", ")})`);
+    return [];
+  }
+  if (users.length === 0) return ours;
+  if (tags.every((t) => ours.includes(t))) {
+    kept.push(`used by container ${users[0]!.id.slice(0, 12)}`);
+    return [];
+  }
+  const targets = ours.filter((t) => !users.some((c) => c.image === t));
+  for (const t of ours) {
+    if (!targets.includes(t)) kept.push(`${t}: a container was created from it`);
+  }
+  return targets;
 }

@@ -73,17 +73,7 @@ export class TaskRecoverer<C extends RecoverPort> {
         throw err;
       });
     const phase: ContainerPhase = inspect ? classifyContainer(inspect.state) : "gone";
-    let held: HeldFifo | undefined | null;
-    let decision = recoveryDecisionFor(phase, config.recoverStopped);
-    if (decision === "restart" && state.logDriver === "nomad" && !state.logCollectionDisabled) {
-      held = await this.#o.holdLogFifo(task.stdoutPath, "stdout_path");
-      decision = recoveryDecisionFor(phase, config.recoverStopped, held ? "read" : "unread");
-      if (!held) {
-        this.#o.logger.warn("not restarting an exited container: its log fifo has no reader", {
-          task_id: task.id,
-        });
-      }
-    }
+    const { decision, held } = await this.#decide(task, state, phase, config.recoverStopped);
     this.#o.logger.info("recovering task", {
       task_id: task.id,
       container: state.containerId.slice(0, 12),
@@ -118,6 +108,29 @@ export class TaskRecoverer<C extends RecoverPort> {
         break;
     }
     return decision;
+  }
+
+  /** The table's row; a restart in nomad log mode first holds the fifo (no reader: report instead). */
+  async #decide(
+    task: NomadTask,
+    state: DriverState,
+    phase: ContainerPhase,
+    recoverStopped: boolean,
+  ): Promise<{ decision: RecoveryDecision; held?: HeldFifo | undefined }> {
+    const decision = recoveryDecisionFor(phase, recoverStopped);
+    if (decision !== "restart" || state.logDriver !== "nomad" || state.logCollectionDisabled) {
+      return { decision };
+    }
+    const held = await this.#o.holdLogFifo(task.stdoutPath, "stdout_path");
+    if (!held) {
+      this.#o.logger.warn("not restarting an exited container: its log fifo has no reader", {
+        task_id: task.id,
+      });
+    }
+    return {
+      decision: recoveryDecisionFor(phase, recoverStopped, held ? "read" : "unread"),
+      held: held ?? undefined,
+    };
   }
 
   async #adopt(h: TaskHandle<C>, task: NomadTask, inspect: ContainerInspect): Promise<void> {

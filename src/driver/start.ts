@@ -222,28 +222,7 @@ export class TaskStarter<C extends StartPort> {
       checkLogPath(task.stderrPath, "stderr_path");
     }
     const name = containerName(task.name, task.allocId);
-    const imageConfig = checkArchiveSource(config, task, plugin.imageArchiveRoots);
-    // Independent: overlapped (errors still count in this order).
-    const [host, imageId] = await allInOrder([
-      this.#o.facts(client).catch((err) => {
-        throw new RecoverableError(
-          `Cannot reach Podman at ${socket.socketPath}: ${errorMessage(err)}`,
-          { recoverable: true, cause: err },
-        );
-      }),
-      this.#o.resolveImage(client, {
-        socketKey: socket.name,
-        config: imageConfig,
-        plugin,
-        onEvent: (msg, annotations) =>
-          this.#o.event(
-            { taskId: task.id, allocId: task.allocId, taskName: task.name },
-            msg,
-            annotations,
-          ),
-      }),
-      this.#clearLeftover(client, name),
-    ]);
+    const [host, imageId] = await this.#hostAndImage(task, config, plugin, socket, client, name);
     steps.mark("image");
     const imageHealthcheck = needsImageHealthcheck(config)
       ? (await client.images.inspect(imageId)).healthcheck
@@ -274,6 +253,34 @@ export class TaskStarter<C extends StartPort> {
       network,
       limitsEvent,
     };
+  }
+
+  /** Host facts (cached), the image and the leftover check: independent, so overlapped (errors count in this order). */
+  #hostAndImage(
+    task: NomadTask,
+    config: TaskConfig,
+    plugin: PluginConfig,
+    socket: SocketConfig,
+    client: C,
+    name: string,
+  ): Promise<[HostFacts, string, void]> {
+    const imageConfig = checkArchiveSource(config, task, plugin.imageArchiveRoots);
+    const ids = { taskId: task.id, allocId: task.allocId, taskName: task.name };
+    return allInOrder([
+      this.#o.facts(client).catch((err) => {
+        throw new RecoverableError(
+          `Cannot reach Podman at ${socket.socketPath}: ${errorMessage(err)}`,
+          { recoverable: true, cause: err },
+        );
+      }),
+      this.#o.resolveImage(client, {
+        socketKey: socket.name,
+        config: imageConfig,
+        plugin,
+        onEvent: (msg, annotations) => this.#o.event(ids, msg, annotations),
+      }),
+      this.#clearLeftover(client, name),
+    ]);
   }
 
   #handle(p: Prepared<C>, containerId: string): TaskHandle<C> {

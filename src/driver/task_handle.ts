@@ -6,7 +6,7 @@
 import type { PodmanClient } from "../podman/mod.ts";
 import type { DriverState } from "./driver_state.ts";
 import type { OomEvidence } from "./oom.ts";
-import type { DriverNetwork, ExitResult, TaskState } from "./types.ts";
+import type { DriverNetwork, ExitResult, TaskState, TaskStatusView } from "./types.ts";
 
 /** A task's runtime record; `C` is its socket's Podman client (a fake port in unit tests). */
 export class TaskHandle<C = PodmanClient> {
@@ -65,6 +65,24 @@ export class TaskHandle<C = PodmanClient> {
     this.status = "exited";
     this.completedAtMs = Math.max(completedAtMs, this.state.startedAtMs);
     this.#resolveExit(result);
+  }
+
+  /** InspectTask's view: state, times, exit, driver attributes and network. */
+  statusView(): TaskStatusView {
+    return {
+      id: this.taskId,
+      name: this.taskName,
+      state: this.status,
+      startedAtMs: this.state.startedAtMs,
+      completedAtMs: this.completedAtMs,
+      exitResult: this.exitResult ?? { exitCode: 0, signal: 0, oomKilled: false },
+      attributes: {
+        ...this.attributes,
+        "container_id": this.containerId,
+        "container_name": this.state.containerName,
+      },
+      network: this.network,
+    };
   }
 
   /** Resolves with the exit result, or rejects when `signal` aborts first. */
