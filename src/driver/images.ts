@@ -16,18 +16,18 @@
  * @module
  */
 
-import { isNotCapable } from "../profile/mod.ts";
 import type { PluginConfig, TaskConfig } from "../config/mod.ts";
 import type { ImagesApi, RegistryAuth } from "../podman/mod.ts";
-import { PodmanApiError, PodmanNotFoundError, PodmanTimeoutError } from "../podman/mod.ts";
+import { PodmanApiError, PodmanTimeoutError } from "../podman/mod.ts";
 import { type Logger, rootLogger } from "../plugin_log/mod.ts";
 import { RegistryAuthError, resolveRegistryAuth } from "./registry_auth.ts";
 import { errorMessage } from "../common/mod.ts";
 import { type ArchiveFormat, ImageError, type ImageSource, parseImageSource } from "./image_ref.ts";
 import { type FlightContext, type ImageEventSink, SingleFlight } from "./image_flight.ts";
 import { ProgressThrottle } from "./image_progress.ts";
+import { ArchiveLoader, formatMs, localImageId } from "./image_archive.ts";
 
-export { ImageError, parseImageSource };
+export { formatMs, ImageError, parseImageSource };
 export type { ArchiveFormat, ImageEventSink, ImageSource };
 export { parsePullProgress, type PullProgressInfo } from "./image_progress.ts";
 
@@ -61,19 +61,23 @@ export interface ImageResolverOptions {
 /** Resolves task images to image IDs, sharing identical concurrent work. */
 export class ImageResolver {
   readonly #logger: Logger;
-  readonly #fetch: typeof fetch;
   readonly #interval: number;
   readonly #now: () => number;
   readonly #resolveAuth: typeof resolveRegistryAuth;
   readonly #flights: SingleFlight<string>;
+  readonly #archives: ArchiveLoader;
 
   constructor(options: ImageResolverOptions = {}) {
     this.#logger = options.logger ?? rootLogger.named("images");
-    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#interval = options.progressIntervalMs ?? 1000;
     this.#now = options.now ?? Date.now;
     this.#resolveAuth = options.resolveAuth ?? resolveRegistryAuth;
     this.#flights = new SingleFlight(this.#logger);
+    this.#archives = new ArchiveLoader({
+      logger: this.#logger,
+      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+      now: this.#now,
+    });
   }
 
   /** Number of resolutions in progress (for tests and diagnostics). */
@@ -98,13 +102,13 @@ export class ImageResolver {
         return await this.#join(
           `${req.socketKey}\0file\0${source.format}\0${source.path}`,
           req,
-          (ctx) => this.#loadFile(images, source, config, ctx),
+          (ctx) => this.#archives.loadFile(images, source, config, ctx),
         );
       case "archive-url":
         return await this.#join(
           `${req.socketKey}\0url\0${source.format}\0${source.url}`,
           req,
-          (ctx) => this.#loadUrl(images, source, config, ctx),
+          (ctx) => this.#archives.loadUrl(images, source, config, ctx),
         );
       case "registry": {
         const platform = [config.arch, config.os, config.variant].join("/");
@@ -145,48 +149,15 @@ export class ImageResolver {
     const platformSet = config.arch !== "" || config.os !== "" || config.variant !== "";
 
     if (source.localOnly || (!config.forcePull && !platformSet)) {
-      const id = await this.#localId(images, ref, ctx.signal);
-      if (id !== undefined) {
-        if (source.localOnly && (config.forcePull || platformSet)) {
-          this.#logger.debug("localhost image is never pulled: force_pull/platform ignored", {
-            image: ref,
-          });
-        }
-        return id;
-      }
-      if (source.localOnly) {
-        throw new ImageError(
-          image,
-          ref,
-          `Cannot use image '${ref}' as 'image': it is not present in the local store ` +
-            `and 'localhost/' images are never pulled`,
-          { recoverable: false },
-        );
-      }
+      const id = await this.#localFirst(images, source, config, ctx.signal);
+      if (id !== undefined) return id;
     }
 
     const annotations = { image: ref };
     ctx.emit(`Pulling image ${ref}`, annotations, true);
     const started = this.#now();
 
-    let auth: RegistryAuth | undefined;
-    try {
-      auth = await this.#resolveAuth(ref, {
-        taskAuth: config.auth,
-        pluginAuth: req.plugin.auth,
-        authSoftFail: config.authSoftFail,
-        signal: ctx.signal,
-        logger: this.#logger,
-      });
-    } catch (err) {
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      const reason = err instanceof RegistryAuthError ? err.message : errText(err);
-      throw new ImageError(image, ref, `Cannot pull image '${ref}' as 'image': ${reason}`, {
-        recoverable: true,
-        cause: err,
-      });
-    }
-
+    const auth = await this.#auth(ref, req, ctx.signal);
     const progress = new ProgressThrottle(ref, this.#interval, this.#now, ctx);
     let id: string;
     try {
@@ -213,6 +184,58 @@ export class ImageResolver {
     return id;
   }
 
+  /** The local image, when present; a missing `localhost/` image is an error (never pulled). */
+  async #localFirst(
+    images: ImagesClient,
+    source: Extract<ImageSource, { kind: "registry" }>,
+    config: TaskConfig,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
+    const ref = source.ref;
+    const id = await localImageId(images, ref, signal, this.#logger);
+    if (id !== undefined) {
+      if (source.localOnly && (config.forcePull || config.arch || config.os || config.variant)) {
+        this.#logger.debug("localhost image is never pulled: force_pull/platform ignored", {
+          image: ref,
+        });
+      }
+      return id;
+    }
+    if (!source.localOnly) return undefined;
+    throw new ImageError(
+      config.image,
+      ref,
+      `Cannot use image '${ref}' as 'image': it is not present in the local store ` +
+        `and 'localhost/' images are never pulled`,
+      { recoverable: false },
+    );
+  }
+
+  /** The credentials of a pull (task auth, plugin helpers, soft fail), as an ImageError when they fail. */
+  async #auth(
+    ref: string,
+    req: ResolveImageRequest,
+    signal: AbortSignal,
+  ): Promise<RegistryAuth | undefined> {
+    const { config } = req;
+    try {
+      return await this.#resolveAuth(ref, {
+        taskAuth: config.auth,
+        pluginAuth: req.plugin.auth,
+        authSoftFail: config.authSoftFail,
+        signal,
+        logger: this.#logger,
+      });
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      const reason = err instanceof RegistryAuthError ? err.message : errorMessage(err);
+      throw new ImageError(config.image, ref, `Cannot pull image '${ref}' as 'image': ${reason}`, {
+        recoverable: true,
+        cause: err,
+      });
+    }
+  }
+
   #pullError(
     image: string,
     ref: string,
@@ -226,7 +249,7 @@ export class ImageResolver {
     } else if (err instanceof PodmanApiError && err.podmanMessage !== "") {
       reason = err.podmanMessage;
     } else {
-      reason = errText(err);
+      reason = errorMessage(err);
     }
     if (auth !== undefined && auth.password !== "") {
       reason = reason.split(auth.password).join("<redacted>");
@@ -235,188 +258,6 @@ export class ImageResolver {
       recoverable: true,
       cause: err,
     });
-  }
-
-  /** The local image's ID, or `undefined` when it is absent (other errors are logged). */
-  async #localId(
-    images: ImagesClient,
-    ref: string,
-    signal: AbortSignal,
-  ): Promise<string | undefined> {
-    try {
-      const info = await images.inspect(ref, { signal });
-      return info.id !== "" ? info.id : undefined;
-    } catch (err) {
-      if (signal.aborted) throw signal.reason;
-      if (!(err instanceof PodmanNotFoundError)) {
-        this.#logger.warn("local image lookup failed; pulling instead", {
-          image: ref,
-          error: errText(err),
-        });
-      }
-      return undefined;
-    }
-  }
-
-  // ------------------------------------------------------------ archives
-
-  async #loadFile(
-    images: ImagesClient,
-    source: Extract<ImageSource, { kind: "archive-file" }>,
-    config: TaskConfig,
-    ctx: FlightContext,
-  ): Promise<string> {
-    const image = config.image;
-    ctx.emit(`Loading image ${source.path}`, { image: source.path }, true);
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(source.path, { read: true });
-    } catch (err) {
-      const reason = err instanceof Deno.errors.NotFound
-        ? "the file does not exist"
-        : `the file cannot be opened: ${errText(err)}`;
-      throw new ImageError(
-        image,
-        source.path,
-        `Cannot load image '${image}' as 'image' from ${source.format} '${source.path}': ${reason}`,
-        { recoverable: false, cause: err },
-      );
-    }
-    let names: string[];
-    try {
-      names = await images.load(file.readable, {
-        signal: ctx.signal,
-        timeoutMs: config.imagePullTimeoutMs,
-      });
-    } catch (err) {
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      throw this.#loadError(image, source.path, source.format, err, config.imagePullTimeoutMs);
-    } finally {
-      try {
-        file.close();
-      } catch {
-        // Already closed by the stream.
-      }
-    }
-    return await this.#loadedId(images, image, source.path, names, source.ref, ctx);
-  }
-
-  async #loadUrl(
-    images: ImagesClient,
-    source: Extract<ImageSource, { kind: "archive-url" }>,
-    config: TaskConfig,
-    ctx: FlightContext,
-  ): Promise<string> {
-    const image = config.image;
-    const url = redactUrl(source.url);
-    const timeoutMs = config.imagePullTimeoutMs;
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = AbortSignal.any([ctx.signal, deadline]);
-    const started = this.#now();
-    ctx.emit(`Loading image ${url}`, { image: url }, true);
-    const failed = (reason: string, recoverable: boolean, cause?: unknown) =>
-      new ImageError(
-        image,
-        url,
-        `Cannot load image '${url}' as 'image' from ${source.format} URL: ${reason}`,
-        { recoverable, cause },
-      );
-    let res: Response;
-    try {
-      res = await this.#fetch(source.url, { signal, redirect: "follow" });
-    } catch (err) {
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      if (deadline.aborted) {
-        throw failed(`image_pull_timeout of ${formatMs(timeoutMs)} passed`, true);
-      }
-      if (isNotCapable(err)) {
-        const host = new URL(source.url).host;
-        throw failed(
-          `the host ${host} is outside the plugin's deployment profile: add "${host}" to the ` +
-            `profile setting net`,
-          false,
-          err,
-        );
-      }
-      throw failed(`the download failed: ${errText(err)}`, true, err);
-    }
-    if (!res.ok || res.body === null) {
-      await res.body?.cancel().catch(() => {});
-      throw failed(
-        `GET ${url} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`,
-        res.status >= 500 || res.status === 429,
-      );
-    }
-    let names: string[];
-    try {
-      const remaining = Math.max(1, timeoutMs - (this.#now() - started));
-      names = await images.load(res.body, { signal, timeoutMs: remaining });
-    } catch (err) {
-      await res.body.cancel().catch(() => {});
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      if (deadline.aborted) {
-        throw failed(`image_pull_timeout of ${formatMs(timeoutMs)} passed`, true);
-      }
-      throw this.#loadError(image, url, source.format, err, timeoutMs);
-    }
-    return await this.#loadedId(images, image, url, names, "", ctx);
-  }
-
-  #loadError(
-    image: string,
-    from: string,
-    format: ArchiveFormat,
-    err: unknown,
-    timeoutMs: number,
-  ): ImageError {
-    const reason = err instanceof PodmanTimeoutError
-      ? `image_pull_timeout of ${formatMs(timeoutMs)} passed`
-      : err instanceof PodmanApiError && err.podmanMessage !== ""
-      ? err.podmanMessage
-      : errText(err);
-    return new ImageError(
-      image,
-      from,
-      `Cannot load image '${image}' as 'image' from ${format} '${from}': ${reason}`,
-      {
-        recoverable: !(err instanceof PodmanApiError && err.status >= 400 && err.status < 500),
-        cause: err,
-      },
-    );
-  }
-
-  /** Picks the loaded name (the one matching `want`, else the first) and returns its ID. */
-  async #loadedId(
-    images: ImagesClient,
-    image: string,
-    from: string,
-    names: string[],
-    want: string,
-    ctx: FlightContext,
-  ): Promise<string> {
-    const name =
-      (want !== ""
-        ? names.find((n) => n === want || n.endsWith(`/${want}`) || n === `${want}:latest`)
-        : undefined) ?? names[0];
-    if (name === undefined) {
-      throw new ImageError(
-        image,
-        from,
-        `Cannot load image '${image}' as 'image': Podman loaded no image from '${from}'`,
-        { recoverable: false },
-      );
-    }
-    const id = await this.#localId(images, name, ctx.signal);
-    if (id === undefined) {
-      throw new ImageError(
-        image,
-        from,
-        `Cannot load image '${image}' as 'image': the loaded image '${name}' cannot be found`,
-        { recoverable: true },
-      );
-    }
-    this.#logger.info("loaded image", { image: from, name, image_id: id });
-    return id;
   }
 }
 
@@ -429,30 +270,4 @@ async function credentialFingerprint(config: TaskConfig): Promise<string> {
   const bytes = new TextEncoder().encode(`${a.username}\0${a.password}`);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username === "" && u.password === "") return url;
-    u.username = "";
-    u.password = "";
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
-
-/** Formats milliseconds like a Nomad duration (`1s`, `1m30s`, `250ms`). */
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${Number.isInteger(s) ? s : s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  const rest = Math.round(s - m * 60);
-  return rest === 0 ? `${m}m` : `${m}m${rest}s`;
-}
-
-function errText(err: unknown): string {
-  return errorMessage(err);
 }
