@@ -59,127 +59,72 @@ const MAX_DRAIN_ATTEMPTS = 5;
 
 type Liveness = "running" | "exited" | "removed" | "unknown";
 
-function describe(err: unknown): string {
-  return errorMessage(err);
-}
+/** How one logs request ended: its end, an error, or the reader of a fifo left. */
+type AttemptEnd = "eof" | "error" | "fifo-closed";
 
 /**
  * Streams the container's journald log into the two fifos until it is
  * drained after the exit, the container is removed, or `signal` aborts.
  */
-export async function streamJournaldLogs(options: JournaldStreamOptions): Promise<StreamEnd> {
-  const { source, containerId, signal } = options;
-  const log = options.logger;
-  const retry = options.retry ?? { minMs: 250, maxMs: 5000 };
-  const cursor = new LogCursor(options.since);
-  const sinks: { stdout?: LogSinkFile | undefined; stderr?: LogSinkFile | undefined } = {};
-  const fields = { container: containerId.slice(0, 12) };
+export function streamJournaldLogs(options: JournaldStreamOptions): Promise<StreamEnd> {
+  return new JournaldStreamer(options).run();
+}
 
-  const open = async (which: "stdout" | "stderr"): Promise<LogSinkFile | undefined> => {
-    const path = which === "stdout" ? options.stdoutPath : options.stderrPath;
-    const field = which === "stdout" ? "stdout_path" : "stderr_path";
-    const sink = await openLogSinkWhenRead(path, field, {
-      signal,
-      retryMs: options.fifoRetryMs ?? 1000,
-      onWaiting: () => log.debug("waiting for a reader of the log fifo", { ...fields, path }),
-    });
-    sinks[which] = sink;
-    return sink;
-  };
+/** One task's streamer: its fifos, its cursor and its retry state. */
+class JournaldStreamer {
+  readonly #o: JournaldStreamOptions;
+  readonly #log: Logger;
+  readonly #retry: { minMs: number; maxMs: number };
+  readonly #cursor: LogCursor;
+  readonly #sinks: { stdout?: LogSinkFile | undefined; stderr?: LogSinkFile | undefined } = {};
+  readonly #fields: { container: string };
+  #backoff: number;
 
-  const liveness = async (): Promise<Liveness> => {
+  constructor(options: JournaldStreamOptions) {
+    this.#o = options;
+    this.#log = options.logger;
+    this.#retry = options.retry ?? { minMs: 250, maxMs: 5000 };
+    this.#backoff = this.#retry.minMs;
+    this.#cursor = new LogCursor(options.since);
+    this.#fields = { container: options.containerId.slice(0, 12) };
+  }
+
+  async run(): Promise<StreamEnd> {
+    const { signal } = this.#o;
     try {
-      const { state } = await source.containers.inspect(containerId, {
-        signal: AbortSignal.any([signal, AbortSignal.timeout(options.inspectTimeoutMs ?? 10_000)]),
-      });
-      return options.liveness(state);
+      return await this.#loop();
     } catch (err) {
-      if (err instanceof PodmanNotFoundError) return "removed";
-      return "unknown";
+      this.#log.error("log streaming failed", { ...this.#fields, error: errorMessage(err) });
+      return signal.aborted ? "aborted" : "drained";
+    } finally {
+      this.#sinks.stdout?.close();
+      this.#sinks.stderr?.close();
     }
-  };
+  }
 
-  let follow = true;
-  let drainFailures = 0;
-  let backoff = retry.minMs;
-  try {
+  async #loop(): Promise<StreamEnd> {
+    const { signal } = this.#o;
+    let follow = true;
+    let drainFailures = 0;
     while (!signal.aborted) {
-      try {
-        if (!sinks.stdout && !(await open("stdout"))) break;
-        if (!sinks.stderr && !(await open("stderr"))) break;
-      } catch (err) {
-        if (err instanceof FifoPathError) {
-          log.error("not streaming the task's logs", { ...fields, error: err.message });
-          return "fifo-refused";
-        }
-        throw err;
-      }
-      const attempt = new AbortController();
-      const attemptSignal = AbortSignal.any([signal, attempt.signal]);
-      let ended: "eof" | "error" = "eof";
-      let progressed = false;
-      try {
-        cursor.beginRequest();
-        const chunks = source.logs(containerId, {
-          follow,
-          since: cursor.since,
-          timestamps: true,
-          stdout: true,
-          stderr: true,
-          signal: attemptSignal,
-        });
-        for await (const chunk of chunks) {
-          const sink = chunk.stream === "stderr" ? sinks.stderr : sinks.stdout;
-          const parsed = splitTimestamp(chunk.data);
-          if (!parsed) {
-            // Not expected with timestamps=true; deliver rather than drop.
-            await sink?.write(chunk.data, signal);
-            continue;
-          }
-          if (cursor.isNew(parsed.second)) await sink?.write(parsed.message, signal);
-          cursor.advance(parsed.second);
-          if (!progressed) {
-            progressed = true;
-            backoff = retry.minMs;
-          }
-        }
-      } catch (err) {
-        if (signal.aborted) break;
-        ended = "error";
-        if (err instanceof FifoClosedError) {
-          // logmon went away: reopen when a reader is back; the line is written again then.
-          log.warn("the reader of a log fifo went away; waiting for a new one", {
-            ...fields,
-            path: err.path,
-          });
-          const which = err.field === "stderr_path" ? "stderr" : "stdout";
-          sinks[which]?.close();
-          sinks[which] = undefined;
-          continue;
-        }
-        log.debug("the log stream broke; resuming", {
-          ...fields,
-          error: describe(err),
-          since: cursor.since?.toISOString(),
-        });
-      } finally {
-        attempt.abort();
-      }
+      const sinks = await this.#openSinks();
+      if (sinks !== "open") return sinks === "refused" ? "fifo-refused" : "aborted";
+      const ended = await this.#attempt(follow);
       if (signal.aborted) break;
-      const state = await liveness();
+      if (ended === "fifo-closed") continue;
+      const state = await this.#liveness();
       if (state === "removed") {
-        log.debug("the container is gone; log stream ends", fields);
+        this.#log.debug("the container is gone; log stream ends", this.#fields);
         return "removed";
       }
       if (state === "exited") {
         if (!follow && ended === "eof") return "drained";
         if (!follow) {
           if (++drainFailures >= MAX_DRAIN_ATTEMPTS) {
-            log.warn("cannot read the rest of the log of an exited container", fields);
+            this.#log.warn("cannot read the rest of the log of an exited container", this.#fields);
             return "drained";
           }
-          await sleep(backoff, signal);
-          backoff = Math.min(backoff * 2, retry.maxMs);
+          await this.#pause();
         }
         // One last plain read from the cursor picks up whatever a broken
         // follow stream missed; lines already written are skipped.
@@ -187,18 +132,120 @@ export async function streamJournaldLogs(options: JournaldStreamOptions): Promis
         continue;
       }
       if (state === "running" && ended === "eof") {
-        log.debug("the log stream ended while the container runs; resuming", fields);
+        this.#log.debug("the log stream ended while the container runs; resuming", this.#fields);
       }
       follow = true;
-      await sleep(backoff, signal);
-      backoff = Math.min(backoff * 2, retry.maxMs);
+      await this.#pause();
     }
     return "aborted";
-  } catch (err) {
-    log.error("log streaming failed", { ...fields, error: describe(err) });
-    return signal.aborted ? "aborted" : "drained";
-  } finally {
-    sinks.stdout?.close();
-    sinks.stderr?.close();
+  }
+
+  async #pause(): Promise<void> {
+    await sleep(this.#backoff, this.#o.signal);
+    this.#backoff = Math.min(this.#backoff * 2, this.#retry.maxMs);
+  }
+
+  /** Opens the fifos not open yet (each waits for its reader): `closed` when aborted meanwhile. */
+  async #openSinks(): Promise<"open" | "closed" | "refused"> {
+    try {
+      if (!this.#sinks.stdout && !(await this.#open("stdout"))) return "closed";
+      if (!this.#sinks.stderr && !(await this.#open("stderr"))) return "closed";
+      return "open";
+    } catch (err) {
+      if (err instanceof FifoPathError) {
+        this.#log.error("not streaming the task's logs", { ...this.#fields, error: err.message });
+        return "refused";
+      }
+      throw err;
+    }
+  }
+
+  async #open(which: "stdout" | "stderr"): Promise<LogSinkFile | undefined> {
+    const path = which === "stdout" ? this.#o.stdoutPath : this.#o.stderrPath;
+    const field = which === "stdout" ? "stdout_path" : "stderr_path";
+    const sink = await openLogSinkWhenRead(path, field, {
+      signal: this.#o.signal,
+      retryMs: this.#o.fifoRetryMs ?? 1000,
+      onWaiting: () =>
+        this.#log.debug("waiting for a reader of the log fifo", { ...this.#fields, path }),
+    });
+    this.#sinks[which] = sink;
+    return sink;
+  }
+
+  /** One logs request from the cursor, written to the fifos until it ends or breaks. */
+  async #attempt(follow: boolean): Promise<AttemptEnd> {
+    const { source, containerId, signal } = this.#o;
+    const attempt = new AbortController();
+    try {
+      this.#cursor.beginRequest();
+      const chunks = source.logs(containerId, {
+        follow,
+        since: this.#cursor.since,
+        timestamps: true,
+        stdout: true,
+        stderr: true,
+        signal: AbortSignal.any([signal, attempt.signal]),
+      });
+      let progressed = false;
+      for await (const chunk of chunks) {
+        await this.#deliver(chunk);
+        if (!progressed) {
+          progressed = true;
+          this.#backoff = this.#retry.minMs;
+        }
+      }
+      return "eof";
+    } catch (err) {
+      if (signal.aborted) return "error";
+      if (err instanceof FifoClosedError) {
+        // logmon went away: reopen when a reader is back; the line is written again then.
+        this.#log.warn("the reader of a log fifo went away; waiting for a new one", {
+          ...this.#fields,
+          path: err.path,
+        });
+        const which = err.field === "stderr_path" ? "stderr" : "stdout";
+        this.#sinks[which]?.close();
+        this.#sinks[which] = undefined;
+        return "fifo-closed";
+      }
+      this.#log.debug("the log stream broke; resuming", {
+        ...this.#fields,
+        error: errorMessage(err),
+        since: this.#cursor.since?.toISOString(),
+      });
+      return "error";
+    } finally {
+      attempt.abort();
+    }
+  }
+
+  /** Writes a chunk's line to its stream's fifo unless the cursor says it was written already. */
+  async #deliver(chunk: LogChunk): Promise<void> {
+    const sink = chunk.stream === "stderr" ? this.#sinks.stderr : this.#sinks.stdout;
+    const parsed = splitTimestamp(chunk.data);
+    if (!parsed) {
+      // Not expected with timestamps=true; deliver rather than drop.
+      await sink?.write(chunk.data, this.#o.signal);
+      return;
+    }
+    if (this.#cursor.isNew(parsed.second)) await sink?.write(parsed.message, this.#o.signal);
+    this.#cursor.advance(parsed.second);
+  }
+
+  async #liveness(): Promise<Liveness> {
+    const { source, containerId, signal } = this.#o;
+    try {
+      const { state } = await source.containers.inspect(containerId, {
+        signal: AbortSignal.any([
+          signal,
+          AbortSignal.timeout(this.#o.inspectTimeoutMs ?? 10_000),
+        ]),
+      });
+      return this.#o.liveness(state);
+    } catch (err) {
+      if (err instanceof PodmanNotFoundError) return "removed";
+      return "unknown";
+    }
   }
 }
