@@ -39,6 +39,40 @@ export function isWithin(path: string, dir: string): boolean {
   return dir === "/" || path === dir || path.startsWith(`${dir}/`);
 }
 
+/** The archive's real path; a missing file, one outside the profile, or an unresolvable one is refused. */
+function resolveArchive(
+  image: string,
+  format: string,
+  wanted: string,
+  realPath: RealPath,
+  refuse: (path: string, why: string) => ImageError,
+): string {
+  try {
+    return realPath(wanted);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new ImageError(
+        image,
+        wanted,
+        `Cannot load image '${image}' as 'image' from ${format} '${wanted}': ` +
+          `the file does not exist`,
+        { recoverable: false, cause: err },
+      );
+    }
+    if (isNotCapable(err)) {
+      throw new ImageError(
+        image,
+        wanted,
+        `Cannot load image '${image}' as 'image': the ${format} file ${wanted} is ` +
+          `outside the plugin's deployment profile: add its directory to the profile setting ` +
+          `image_archive_root (or data_dir for alloc dirs)`,
+        { recoverable: false, cause: err },
+      );
+    }
+    throw refuse(wanted, `cannot be resolved (${errorMessage(err)})`);
+  }
+}
+
 /**
  * Checks the task's `image` when it is a local archive.
  *
@@ -71,31 +105,7 @@ export function checkArchiveSource(
     );
   // Lexically first: nothing outside is even looked at.
   if (!allowed.some((dir) => isWithin(wanted, dir))) throw refuse(wanted, "is outside them");
-  let real: string;
-  try {
-    real = realPath(wanted);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new ImageError(
-        config.image,
-        wanted,
-        `Cannot load image '${config.image}' as 'image' from ${source.format} '${wanted}': ` +
-          `the file does not exist`,
-        { recoverable: false, cause: err },
-      );
-    }
-    if (isNotCapable(err)) {
-      throw new ImageError(
-        config.image,
-        wanted,
-        `Cannot load image '${config.image}' as 'image': the ${source.format} file ${wanted} is ` +
-          `outside the plugin's deployment profile: add its directory to the profile setting ` +
-          `image_archive_root (or data_dir for alloc dirs)`,
-        { recoverable: false, cause: err },
-      );
-    }
-    throw refuse(wanted, `cannot be resolved (${errorMessage(err)})`);
-  }
+  const real = resolveArchive(config.image, source.format, wanted, realPath, refuse);
   const realAllowed = allowed.map((dir) => {
     try {
       return realPath(dir);

@@ -53,6 +53,46 @@ export function hasHealthcheck(settings: HealthcheckSettings | undefined): boole
   return settings !== undefined && !isNoHealthcheck(settings.test);
 }
 
+/** Podman runs no healthcheck timers here (no systemd): the driver runs the check from now on. */
+function takeOverHealthchecks(
+  h: HealthTask,
+  intervalMs: number,
+  options: HealthMonitorOptions,
+): void {
+  h.attributes.health_checked_by = "driver";
+  options.event(
+    `Healthcheck: Podman cannot run this container's healthcheck on this host: its ` +
+      `healthcheck timers need systemd, which is not running (Podman logs "unable to get ` +
+      `systemd connection"). The podman driver runs the check itself every ${
+        intervalMs / 1000
+      }s; ` +
+      `set healthchecks { disable = true } in the task config to turn it off.`,
+    { healthcheck: "driver" },
+  );
+  options.logger.warn("Podman runs no healthchecks here (no systemd); the driver runs them", {
+    task_id: h.taskId,
+    interval_ms: intervalMs,
+  });
+}
+
+/** A health change: InspectTask attributes and a TaskEvent. */
+function reportHealth(
+  h: HealthTask,
+  health: ContainerHealth,
+  checkedBy: "podman" | "driver",
+  options: HealthMonitorOptions,
+): void {
+  h.attributes.health_status = health.status;
+  h.attributes.health_failing_streak = String(health.failingStreak);
+  const output = health.lastOutput.trim().slice(0, 200);
+  options.event(
+    `Healthcheck: ${health.status}${
+      health.status === "unhealthy" && output ? ` (last output: ${output})` : ""
+    }`,
+    { health_status: health.status, checked_by: checkedBy },
+  );
+}
+
 /**
  * Watches a running task's health until it exits or is destroyed. Never
  * rejects.
@@ -89,33 +129,12 @@ export async function monitorHealth(
     }
     if (checkedBy === "podman" && health.runs === 0 && Date.now() >= deadline) {
       checkedBy = "driver";
-      h.attributes.health_checked_by = checkedBy;
-      options.event(
-        `Healthcheck: Podman cannot run this container's healthcheck on this host: its ` +
-          `healthcheck timers need systemd, which is not running (Podman logs "unable to get ` +
-          `systemd connection"). The podman driver runs the check itself every ${
-            intervalMs / 1000
-          }s; ` +
-          `set healthchecks { disable = true } in the task config to turn it off.`,
-        { healthcheck: "driver" },
-      );
-      log.warn("Podman runs no healthchecks here (no systemd); the driver runs them", {
-        task_id: h.taskId,
-        interval_ms: intervalMs,
-      });
+      takeOverHealthchecks(h, intervalMs, options);
       continue;
     }
     if (health.status && health.status !== last) {
       last = health.status;
-      h.attributes.health_status = health.status;
-      h.attributes.health_failing_streak = String(health.failingStreak);
-      const output = health.lastOutput.trim().slice(0, 200);
-      options.event(
-        `Healthcheck: ${health.status}${
-          health.status === "unhealthy" && output ? ` (last output: ${output})` : ""
-        }`,
-        { health_status: health.status, checked_by: checkedBy },
-      );
+      reportHealth(h, health, checkedBy, options);
     } else if (health.status) {
       h.attributes.health_failing_streak = String(health.failingStreak);
     }

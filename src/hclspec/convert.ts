@@ -37,6 +37,8 @@ function describe(v: CtyValue): string {
 
 /**
  * Converts `v` to type `t` like cty's convert package; throws {@link ConvertError}.
+ * Longer than 60 lines on purpose: one case per cty type kind, as cty's own
+ * conversion table.
  * With `partialObjects`, object attributes missing from `v` are left out
  * instead of failing (used to check literal defaults, which hcldec does not convert).
  */

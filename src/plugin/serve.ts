@@ -45,6 +45,25 @@ function routeGrpcLogs(logger: Logger): void {
   grpc.setLogVerbosity(grpc.logVerbosity.ERROR);
 }
 
+/** SIGTERM shuts down; SIGINT and SIGHUP are ignored (logged at debug). */
+function listenForSignals(logger: Logger, onTerm: () => void): void {
+  const ignore = (signal: Deno.Signal) => () => logger.debug("ignoring signal", { signal });
+  Deno.addSignalListener("SIGINT", ignore("SIGINT"));
+  Deno.addSignalListener("SIGHUP", ignore("SIGHUP"));
+  Deno.addSignalListener("SIGTERM", onTerm);
+}
+
+/** `PLUGIN_UNIX_SOCKET_GROUP` (a GID): the socket is given to that group, mode 0660. */
+function giveSocketToGroup(path: string, group: string | undefined, logger: Logger): void {
+  if (!group || !/^\d+$/.test(group)) return;
+  try {
+    Deno.chownSync(path, null, Number(group));
+    Deno.chmodSync(path, 0o660);
+  } catch (err) {
+    logger.warn("cannot give the plugin socket to its group", { group, error: String(err) });
+  }
+}
+
 /**
  * Serves the plugin until Shutdown or SIGTERM. Resolves with the exit code.
  * SIGINT and SIGHUP are ignored (a Ctrl-C or a closing terminal of the agent
@@ -94,10 +113,7 @@ export async function servePlugin(options: ServeOptions): Promise<number> {
     server.addService(reg.definition, reg.implementation);
   }
 
-  const ignore = (signal: Deno.Signal) => () => logger.debug("ignoring signal", { signal });
-  Deno.addSignalListener("SIGINT", ignore("SIGINT"));
-  Deno.addSignalListener("SIGHUP", ignore("SIGHUP"));
-  Deno.addSignalListener("SIGTERM", () => requestShutdown("SIGTERM"));
+  listenForSignals(logger, () => requestShutdown("SIGTERM"));
 
   await bindAtPlace(place, (path) =>
     new Promise<void>((resolve, reject) => {
@@ -106,15 +122,7 @@ export async function servePlugin(options: ServeOptions): Promise<number> {
         else resolve();
       });
     }));
-  const group = env("PLUGIN_UNIX_SOCKET_GROUP");
-  if (group && /^\d+$/.test(group)) {
-    try {
-      Deno.chownSync(place.path, null, Number(group));
-      Deno.chmodSync(place.path, 0o660);
-    } catch (err) {
-      logger.warn("cannot give the plugin socket to its group", { group, error: String(err) });
-    }
-  }
+  giveSocketToGroup(place.path, env("PLUGIN_UNIX_SOCKET_GROUP"), logger);
   logger.debug("plugin address", { network: "unix", address: place.path });
   (options.writeStdout ?? writeStdoutSync)(handshakeLine(appVersion, place.path));
   return await done;
