@@ -2,7 +2,11 @@
  * The typed subset of Podman's answers that this client reads. Decoders in
  * `_decode.ts` fill these leniently from Podman 4 and 5 shapes; absent fields
  * get neutral values (`""`, `0`, `false`, `[]`) or `undefined` where the
- * difference matters.
+ * difference matters. The create body (`SpecGenerator`) is here too.
+ *
+ * Over 400 lines on purpose: this is the one file of Podman's wire shapes
+ * (answers and the create body), all plain types; splitting it would only
+ * spread one vocabulary over several files.
  *
  * @module
  */
