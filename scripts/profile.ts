@@ -27,6 +27,7 @@ import {
   ProfileError,
   type ProfileSetting,
   resolveProfile,
+  RUNTIME_FLAGS,
   settingFlag,
 } from "../src/profile/profile.ts";
 
@@ -131,7 +132,7 @@ function main(args: string[]): number {
       errLine(`profile: ${file ?? "(defaults)"}`);
       for (const s of PROFILE_SETTINGS) errLine(`  ${s} = ${JSON.stringify(profile[s])}`);
     }
-    for (const f of permissionFlags(resolved)) out(f);
+    for (const f of [...permissionFlags(resolved), ...RUNTIME_FLAGS]) out(f);
     return 0;
   } catch (err) {
     if (err instanceof ProfileError) {

@@ -56,6 +56,7 @@ Deno.test("compile: the embedded permission flags are the profile's, every grant
   assert.ok(get("net").includes("unix:/run/podman/podman.sock"));
   assert.deepEqual(get("run"), ["grep"]);
   assert.ok(flags.includes("--deny-ffi"));
+  assert.ok(flags.includes("--v8-flags=--max-semi-space-size=1"), "the RSS-bounding V8 flag");
 });
 
 Deno.test("compile: a DENORT_BIN that is not a runtime fails clearly, nothing is built", async () => {
