@@ -86,8 +86,11 @@ export class ExitRecorder<C extends ExitPort> {
   /** Records an exit with the kernel's OOM counters and, for an unexplained SIGKILL, the memory limit. */
   async record(h: TaskHandle<C>, inspect: ContainerInspect): Promise<void> {
     if (h.exitResult) return;
-    // Set synchronously: concurrent exit checks share the one final read.
-    h.oomEvidence ??= this.#o.oom.evidence(h.containerId);
+    // Set synchronously: concurrent exit checks share the one final read, which
+    // waits for the sampling set-up StartTask left running.
+    h.oomEvidence ??= (h.oomTracking ?? Promise.resolve()).then(() =>
+      this.#o.oom.evidence(h.containerId)
+    );
     const unexplained = inspect.state.exitCode === SIGKILL_EXIT && !h.killSent;
     if (unexplained && !inspect.state.oomKilled && h.memoryLimitBytes <= 0) {
       h.memoryLimitBytes = await memoryLimitOf(h.client.containers, h.containerId).catch(() => 0);

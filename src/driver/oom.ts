@@ -137,12 +137,15 @@ export class OomMonitor {
 
   /**
    * Starts sampling a running container (local Podman only). Its cgroup is
-   * found from its pid and must name the container.
+   * found from its pid and must name the container. A primed container
+   * untracked meanwhile (destroyed, or its exit recorded) stays untracked.
    */
   async track(containerId: string, pid: number, podmanReliable: boolean): Promise<void> {
+    const primed = this.#tracked.get(containerId);
     const dirs = await this.#dirsOf(pid).catch(() => undefined);
+    if (primed && this.#tracked.get(containerId) !== primed) return;
     const file = dirs && dirs.memory?.includes(containerId) ? oomFile(dirs) : undefined;
-    const t = this.#tracked.get(containerId) ?? this.#fresh(podmanReliable);
+    const t = primed ?? this.#fresh(podmanReliable);
     t.file = file;
     this.#tracked.set(containerId, t);
     await this.#sample([t]);
@@ -157,10 +160,19 @@ export class OomMonitor {
    * its cgroup was ever read (a hog killed at once) is still judged by whether
    * the kernel counted an OOM kill since then. {@link track} keeps this baseline.
    */
-  async prime(containerId: string, podmanReliable: boolean): Promise<void> {
+  async prime(
+    containerId: string,
+    podmanReliable: boolean,
+    baseline: Promise<number | undefined> = this.hostKills(),
+  ): Promise<void> {
     const t = this.#fresh(podmanReliable);
     this.#tracked.set(containerId, t);
-    t.baseline = parseOomKills(await this.#read(VMSTAT).catch(() => undefined));
+    t.baseline = await baseline;
+  }
+
+  /** The host's OOM-kill count now (a {@link prime} baseline read ahead, e.g. during the create). */
+  hostKills(): Promise<number | undefined> {
+    return this.#read(VMSTAT).then(parseOomKills, () => undefined);
   }
 
   #fresh(podmanReliable: boolean): Tracked {

@@ -111,3 +111,22 @@ Deno.test("oom monitor: a task dead before its cgroup was read is judged from th
   assert.equal((await m.evidence(ID))?.hostKillsRose, false);
   m.stop();
 });
+
+Deno.test("oom monitor: a primed container untracked while its tracking starts stays untracked", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const m = new OomMonitor({
+    read: () => Promise.resolve("oom_kill 0\n"),
+    cgroupDirsOfPid: async () => {
+      await gate;
+      return { memory: "/sys/fs/cgroup/memory/libpod-cid", cpu: undefined, version: 1 } as never;
+    },
+  });
+  await m.prime("cid", false);
+  const tracking = m.track("cid", 42, false);
+  m.untrack("cid");
+  release();
+  await tracking;
+  assert.equal(m.has("cid"), false);
+  m.stop();
+});

@@ -47,7 +47,7 @@ export interface ExitWatch<C> {
 }
 
 /** The kernel's OOM counters (the `OomMonitor` in production). */
-export type OomPort = Pick<OomMonitor, "prime" | "track" | "untrack" | "evidence">;
+export type OomPort = Pick<OomMonitor, "prime" | "hostKills" | "track" | "untrack" | "evidence">;
 
 /** Where a unit's task events go. */
 export type TaskEventSink = (

@@ -58,7 +58,7 @@ export interface TaskStarterOptions<C extends StartPort> {
   /** Holds the stdout fifo for conmon (see {@link holdLogFifo}). */
   holdLogFifo: (path: string, field: string) => Promise<HeldFifo | undefined | null>;
   exits: ExitWatch<C>;
-  oom: Pick<OomPort, "prime" | "track" | "untrack">;
+  oom: Pick<OomPort, "prime" | "hostKills" | "track" | "untrack">;
   recorder: Pick<ExitRecorder<C>, "check" | "record">;
   /** A started task's companions (image GC reference, log streaming, health). */
   started: (h: TaskHandle<C>, task: NomadTask, health: ContainerInspect["healthcheck"]) => void;
@@ -180,6 +180,10 @@ export class TaskStarter<C extends StartPort> {
   ): Promise<StartTaskResult> {
     const steps = new StepTimer();
     const p = await this.#prepare(task, config, logDriver, steps);
+    // The OOM baseline is read while Podman creates (it must precede the start).
+    const oomBaseline = p.spec.resource_limits?.memory?.limit && isLocalSocket(p.client.socketPath)
+      ? this.#o.oom.hostKills()
+      : undefined;
     const created = await p.client.containers.create(p.spec);
     steps.mark("create");
     const h = this.#handle(p, created.id);
@@ -187,7 +191,7 @@ export class TaskStarter<C extends StartPort> {
     try {
       if (p.limitsEvent) this.#o.event(h, p.limitsEvent, {});
       for (const w of created.warnings) this.#o.event(h, `Podman: ${w}`, {});
-      health = await this.#startAndVerify(p, h, steps);
+      health = await this.#startAndVerify(p, h, steps, oomBaseline);
     } catch (err) {
       await this.#rollback(p.client, created.id);
       throw err;
@@ -310,12 +314,13 @@ export class TaskStarter<C extends StartPort> {
     p: Prepared<C>,
     h: TaskHandle<C>,
     steps: StepTimer,
+    oomBaseline: Promise<number | undefined> | undefined,
   ): Promise<ContainerInspect["healthcheck"]> {
     const { client } = p;
     this.#o.exits.watch(client, h.containerId);
     const local = isLocalSocket(client.socketPath);
-    if (h.memoryLimitBytes > 0 && local) {
-      await this.#o.oom.prime(h.containerId, p.host.cgroupVersion === 2);
+    if (oomBaseline) {
+      await this.#o.oom.prime(h.containerId, p.host.cgroupVersion === 2, oomBaseline);
     }
     await client.containers.start(h.containerId);
     steps.mark("start");
@@ -335,7 +340,13 @@ export class TaskStarter<C extends StartPort> {
       );
     }
     if (h.memoryLimitBytes > 0 && local && isAlive(classifyContainer(inspect.state))) {
-      await this.#o.oom.track(h.containerId, inspect.state.pid, p.host.cgroupVersion === 2);
+      // Not awaited (two /proc reads): the exit's evidence waits for it instead.
+      h.oomTracking = this.#o.oom.track(
+        h.containerId,
+        inspect.state.pid,
+        p.host.cgroupVersion === 2,
+      )
+        .catch(() => {});
     }
     h.state.startedAtMs = inspect.state.startedAt?.getTime() || Date.now();
     h.state.network = driverNetwork(p.task, p.config, inspect, p.network);

@@ -22,6 +22,8 @@ export class TaskHandle<C = PodmanClient> {
   killSent = false;
   /** Memory limit of the container in bytes (0: unknown or none). */
   memoryLimitBytes = 0;
+  /** OOM sampling being set up (off StartTask's critical path); awaited before the evidence. */
+  oomTracking: Promise<void> | undefined;
   /** The kernel's OOM counters, read once when the exit was noticed. */
   oomEvidence: Promise<OomEvidence | undefined> | undefined;
   /** Extra InspectTask driver attributes (e.g. the health status). */

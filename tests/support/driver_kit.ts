@@ -66,6 +66,7 @@ export function driverKit(): DriverKit {
   const oomCalls: string[] = [];
   const oom: OomPort = {
     prime: (id) => Promise.resolve(void oomCalls.push(`prime ${id}`)),
+    hostKills: () => Promise.resolve(0),
     track: (id) => Promise.resolve(void oomCalls.push(`track ${id}`)),
     untrack: (id) => void oomCalls.push(`untrack ${id}`),
     evidence: () => Promise.resolve(undefined),
