@@ -37,7 +37,12 @@ class CountingReader {
   }
 
   async #run(): Promise<void> {
-    const f = await Deno.open(this.path, { read: true });
+    let f: Deno.FsFile;
+    try {
+      f = await Deno.open(this.path, { read: true });
+    } catch {
+      return; // The alloc dir went away before a writer came (nothing to count).
+    }
     this.#file = f;
     const buf = new Uint8Array(1 << 20);
     const dec = new TextDecoder();
