@@ -34,6 +34,8 @@ export interface StatsSourceOptions {
 
 /** Default poll period floor. */
 const MIN_PERIOD_MS = 500;
+/** Cgroup discoveries (one Podman inspect each) in flight at once. */
+const DISCOVERY_CONCURRENCY = 10;
 
 class Subscription {
   readonly containerId: string;
@@ -176,16 +178,28 @@ export class StatsSource {
     }
   }
 
+  /**
+   * Finds the cgroups of new containers (one inspect each, once), a few at a
+   * time: 100 tasks subscribing together cost ~10 rounds, not 100 in a row
+   * (their /proc reads share the host reader's batches).
+   */
+  async #discover(ids: string[]): Promise<void> {
+    const pending = ids.filter((id) => this.#containers.get(id)?.dirs === undefined);
+    for (let i = 0; i < pending.length; i += DISCOVERY_CONCURRENCY) {
+      await Promise.all(
+        pending.slice(i, i + DISCOVERY_CONCURRENCY).map(async (id) => {
+          const dirs = (await this.#backend.cgroupDirs(id).catch(() => undefined)) ?? null;
+          const st = this.#containers.get(id);
+          if (st && st.dirs === undefined) st.dirs = dirs;
+        }),
+      );
+    }
+  }
+
   async #poll(): Promise<void> {
     const ids = [...new Set([...this.#subs].map((s) => s.containerId))];
     if (ids.length === 0) return;
-    // New containers: find their cgroups one at a time (one Podman call each, once).
-    for (const id of ids) {
-      const st = this.#containers.get(id);
-      if (st && st.dirs === undefined) {
-        st.dirs = (await this.#backend.cgroupDirs(id).catch(() => undefined)) ?? null;
-      }
-    }
+    await this.#discover(ids);
     const signal = AbortSignal.timeout(Math.max(30_000, this.#periodMs() * 5));
     let samples: PodmanSample[];
     try {
