@@ -22,8 +22,6 @@ import type { TaskHandle } from "./task_handle.ts";
 import type { TaskStore } from "./task_store.ts";
 import type { ExitResult } from "./types.ts";
 
-export type { ExitContext };
-
 /** Exit result of an exited container, from inspect and the OOM evidence. */
 export function exitResultFrom(inspect: ContainerInspect, ctx?: ExitContext): ExitResult {
   const code = inspect.state.exitCode;

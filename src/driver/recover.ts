@@ -25,8 +25,6 @@ import { TaskHandle } from "./task_handle.ts";
 import type { NomadTask } from "./task_request.ts";
 import type { TaskStore } from "./task_store.ts";
 
-export { type RecoveryDecision, recoveryDecisionFor };
-
 /** A recovered task's companions (OOM sampling, log streaming, health), started by the driver. */
 export interface RecoveryCompanions<C> {
   /** After adopting a live container. */
@@ -160,6 +158,3 @@ export class TaskRecoverer<C extends RecoverPort> {
     }
   }
 }
-
-/** Re-exported for the state round-trip tests. */
-export type { DriverState };

@@ -18,7 +18,7 @@
 
 import { profileDenied } from "../profile/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
-import { PodmanApiError, type PodmanConnectionError } from "./errors.ts";
+import { PodmanApiError } from "./errors.ts";
 import { parseAddress, type PodmanAddress } from "./_address.ts";
 import { Deadline, guardStream, isSignal } from "./_deadline.ts";
 import {
@@ -169,7 +169,7 @@ export class Transport {
   /** Opens a raw byte connection to the service (for hijacked exec sessions). */
   async connectRaw(): Promise<Deno.Conn> {
     const a = this.address;
-    if (this.#refused) throw this.#connectionError("CONNECT", "", this.#refused);
+    if (this.#refused) throw connectionError(this.address, "CONNECT", "", this.#refused);
     try {
       if (a.kind === "unix") return await Deno.connect({ transport: "unix", path: a.path });
       if (a.kind === "https") {
@@ -177,7 +177,7 @@ export class Transport {
       }
       return await Deno.connect({ hostname: a.hostname, port: a.port });
     } catch (err) {
-      throw this.#connectionError("CONNECT", "", err);
+      throw connectionError(this.address, "CONNECT", "", err);
     }
   }
 
@@ -187,7 +187,7 @@ export class Transport {
     prefix: string,
   ): Promise<Outcome<K>> {
     const path = buildPath(prefix, ep.path, options.params, options.query);
-    if (this.#refused) throw this.#connectionError(ep.method, path, this.#refused);
+    if (this.#refused) throw connectionError(this.address, ep.method, path, this.#refused);
     const mode = ep.timeout ?? "call";
     const timer = new Deadline(
       mode === "call" ? options.timeoutMs ?? this.timeoutMs : options.timeoutMs,
@@ -202,7 +202,7 @@ export class Transport {
     } catch (err) {
       timer.clear();
       head?.clear();
-      throw this.#fetchFailure(ep.method, path, err, options.signal, timer, head);
+      throw fetchFailure(this.address, ep.method, path, err, options.signal, timer, head);
     } finally {
       head?.clear();
     }
@@ -213,14 +213,14 @@ export class Transport {
         return out;
       }
       const fail = (err: unknown) =>
-        this.#fetchFailure(ep.method, path, err, options.signal, timer, undefined);
+        fetchFailure(this.address, ep.method, path, err, options.signal, timer, undefined);
       const body = guardStream(out.body as ReadableStream<Uint8Array>, timer, fail);
       return { ...out, body: body as BodyOf[K] };
     } catch (err) {
       timer.clear();
       await res.body?.cancel().catch(() => {});
       if (err instanceof PodmanApiError) throw err;
-      throw this.#fetchFailure(ep.method, path, err, options.signal, timer, undefined);
+      throw fetchFailure(this.address, ep.method, path, err, options.signal, timer, undefined);
     }
   }
 
@@ -244,21 +244,6 @@ export class Transport {
   /** The typed error for a non-success status and its body text (table-driven). */
   statusError(ep: Endpoint<BodyKind>, path: string, status: number, text: string): PodmanApiError {
     return statusError(ep, path, status, text, this.#logger);
-  }
-
-  #fetchFailure(
-    method: string,
-    path: string,
-    err: unknown,
-    callerSignal: AbortSignal | undefined,
-    timer: Deadline,
-    head: Deadline | undefined,
-  ): unknown {
-    return fetchFailure(this.address, method, path, err, callerSignal, timer, head);
-  }
-
-  #connectionError(method: string, path: string, err: unknown): PodmanConnectionError {
-    return connectionError(this.address, method, path, err);
   }
 }
 
