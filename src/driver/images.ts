@@ -147,9 +147,10 @@ export class ImageResolver {
     const image = config.image;
     const ref = source.ref;
     const platformSet = config.arch !== "" || config.os !== "" || config.variant !== "";
+    const wantsPull = config.forcePull || platformSet;
 
-    if (source.localOnly || (!config.forcePull && !platformSet)) {
-      const id = await this.#localFirst(images, source, config, ctx.signal);
+    if (source.localOnly || !wantsPull) {
+      const id = await this.#localFirst(images, source, image, wantsPull, ctx.signal);
       if (id !== undefined) return id;
     }
 
@@ -188,13 +189,14 @@ export class ImageResolver {
   async #localFirst(
     images: ImagesClient,
     source: Extract<ImageSource, { kind: "registry" }>,
-    config: TaskConfig,
+    image: string,
+    wantsPull: boolean,
     signal: AbortSignal,
   ): Promise<string | undefined> {
     const ref = source.ref;
     const id = await localImageId(images, ref, signal, this.#logger);
     if (id !== undefined) {
-      if (source.localOnly && (config.forcePull || config.arch || config.os || config.variant)) {
+      if (source.localOnly && wantsPull) {
         this.#logger.debug("localhost image is never pulled: force_pull/platform ignored", {
           image: ref,
         });
@@ -203,7 +205,7 @@ export class ImageResolver {
     }
     if (!source.localOnly) return undefined;
     throw new ImageError(
-      config.image,
+      image,
       ref,
       `Cannot use image '${ref}' as 'image': it is not present in the local store ` +
         `and 'localhost/' images are never pulled`,

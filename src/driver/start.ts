@@ -318,7 +318,7 @@ export class TaskStarter<C extends StartPort> {
   ): Promise<ContainerInspect["healthcheck"]> {
     const { client } = p;
     this.#o.exits.watch(client, h.containerId);
-    const local = isLocalSocket(client.socketPath);
+    // A baseline was read exactly for a memory-limited container on a local socket.
     if (oomBaseline) {
       await this.#o.oom.prime(h.containerId, p.host.cgroupVersion === 2, oomBaseline);
     }
@@ -339,7 +339,7 @@ export class TaskStarter<C extends StartPort> {
         }`,
       );
     }
-    if (h.memoryLimitBytes > 0 && local && isAlive(classifyContainer(inspect.state))) {
+    if (oomBaseline && isAlive(classifyContainer(inspect.state))) {
       // Not awaited (two /proc reads): the exit's evidence waits for it instead.
       h.oomTracking = this.#o.oom.track(
         h.containerId,

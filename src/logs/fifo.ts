@@ -204,11 +204,11 @@ export class FifoWriter implements LogSinkFile {
 /**
  * Opens the read end of the fifo at `path` without blocking and without
  * following a symlink, and checks the descriptor is a fifo. The caller closes
- * the returned descriptor.
+ * the returned descriptor; its `stat` comes along (owner, mode).
  *
  * @throws {FifoPathError} naming `field` for a symlink, anything but a fifo, or a failed open.
  */
-export function openFifoReadEnd(path: string, field: string): number {
+export function openFifoReadEnd(path: string, field: string): { fd: number; stat: fs.Stats } {
   let fd: number;
   try {
     fd = fs.openSync(
@@ -219,15 +219,15 @@ export function openFifoReadEnd(path: string, field: string): number {
     if (errCode(err) === "ELOOP") throw new FifoPathError(field, path, "it is a symlink");
     throw new FifoPathError(field, path, `cannot open it: ${describe(err)}`);
   }
-  let isFifo = false;
+  let stat: fs.Stats | undefined;
   try {
-    isFifo = fs.fstatSync(fd).isFIFO();
+    stat = fs.fstatSync(fd);
   } catch { /* reported below */ }
-  if (!isFifo) {
+  if (!stat?.isFIFO()) {
     fs.closeSync(fd);
     throw new FifoPathError(field, path, "it is not a fifo");
   }
-  return fd;
+  return { fd, stat };
 }
 
 /**

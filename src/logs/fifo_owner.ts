@@ -45,9 +45,8 @@ export function socketOwner(socketPath: string): FifoOwner | undefined {
  */
 export function chownFifo(path: string, field: string, owner: FifoOwner): void {
   if (path === "" || path === DEV_NULL) return;
-  const fd = openFifoReadEnd(path, field);
+  const { fd, stat: st } = openFifoReadEnd(path, field);
   try {
-    const st = fs.fstatSync(fd);
     if (st.uid === owner.uid && st.gid === owner.gid) return;
     fs.fchownSync(fd, owner.uid, owner.gid);
   } catch (err) {

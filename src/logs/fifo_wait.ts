@@ -71,7 +71,7 @@ export async function holdFifoForConmon(
   if (writer === null) return null;
   let readFd: number | undefined;
   try {
-    readFd = openFifoReadEnd(path, field);
+    readFd = openFifoReadEnd(path, field).fd;
   } catch (err) {
     writer.close();
     throw err;
