@@ -35,6 +35,7 @@ class FakePodman implements ImageGcClient {
         created: new Date(0),
         exited: false,
         exitCode: 0,
+        pid: 0,
       })));
     },
   };

@@ -19,17 +19,25 @@
  *
  * Files under /proc and /sys are read through the stats code's batched
  * `grep` reader (Deno grants them only with --allow-all): all tracked
- * containers share one process per sample.
+ * containers share one process per sample, and the periodic sample rides
+ * along with the reader's other batches (the stats poll's) when one comes
+ * at least half a period after the last sample; its own timer samples only
+ * when no batch came for a little over a period. With stats streaming, OOM
+ * sampling therefore spawns nothing of its own.
  *
  * @module
  */
 import { type CgroupDirs, cgroupDirsOfPid } from "../stats/mod.ts";
-import { hostReader, type ReadFile } from "../stats/mod.ts";
+import { type BatchRides, hostReader, type ReadFile } from "../stats/mod.ts";
 
 /** 128 + SIGKILL: the exit code of a SIGKILLed process. */
 export const SIGKILL_EXIT = 128 + 9;
 /** Sample period while tasks run. */
 const SAMPLE_MS = 1000;
+/** The own timer samples when no ride came for this many periods. */
+const OWN_SAMPLE_AFTER = 1.1;
+/** The own timer looks this many times a period. */
+const TICKS_PER_PERIOD = 5;
 const VMSTAT = "/proc/vmstat";
 
 /** What is known about OOM kills of one container when it exited. */
@@ -115,7 +123,10 @@ interface Tracked {
 
 /** Options of {@link OomMonitor}. */
 export interface OomMonitorOptions {
+  /** Reads host files; with it and no `rides`, only the own timer samples. */
   read?: ReadFile;
+  /** Batches to ride along with; the default reader's when `read` is not given. */
+  rides?: BatchRides;
   /** Finds a process's cgroup directories. */
   cgroupDirsOfPid?: (pid: number) => Promise<CgroupDirs | undefined>;
   sampleMs?: number;
@@ -127,10 +138,15 @@ export class OomMonitor {
   readonly #dirsOf: (pid: number) => Promise<CgroupDirs | undefined>;
   readonly #sampleMs: number;
   readonly #tracked = new Map<string, Tracked>();
+  readonly #rides: BatchRides | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #stopRiding: (() => void) | undefined;
+  /** When the last periodic sample was asked for (performance.now()). */
+  #lastSampleMs = -Infinity;
 
   constructor(options: OomMonitorOptions = {}) {
     this.#read = options.read ?? hostReader.read;
+    this.#rides = options.rides ?? (options.read ? undefined : hostReader);
     this.#dirsOf = options.cgroupDirsOfPid ?? ((pid) => cgroupDirsOfPid(pid, this.#read));
     this.#sampleMs = options.sampleMs ?? SAMPLE_MS;
   }
@@ -149,10 +165,32 @@ export class OomMonitor {
     t.file = file;
     this.#tracked.set(containerId, t);
     await this.#sample([t]);
-    this.#timer ??= setInterval(
-      () => void this.#sample([...this.#tracked.values()]),
-      this.#sampleMs,
-    );
+    this.#startSampling();
+  }
+
+  #startSampling(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setInterval(() => {
+      if (performance.now() - this.#lastSampleMs >= this.#sampleMs * OWN_SAMPLE_AFTER) {
+        this.#sampleAll();
+      }
+    }, this.#sampleMs / TICKS_PER_PERIOD);
+    this.#stopRiding = this.#rides?.ride(() => {
+      if (performance.now() - this.#lastSampleMs >= this.#sampleMs / 2) this.#sampleAll();
+    });
+  }
+
+  #stopSampling(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#stopRiding?.();
+    this.#stopRiding = undefined;
+  }
+
+  /** The periodic sample of every tracked container (its reads are issued at once). */
+  #sampleAll(): void {
+    this.#lastSampleMs = performance.now();
+    void this.#sample([...this.#tracked.values()]);
   }
 
   /**
@@ -209,17 +247,13 @@ export class OomMonitor {
   /** Stops tracking a container. */
   untrack(containerId: string): void {
     this.#tracked.delete(containerId);
-    if (this.#tracked.size === 0 && this.#timer !== undefined) {
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-    }
+    if (this.#tracked.size === 0) this.#stopSampling();
   }
 
   /** Stops sampling. */
   stop(): void {
     this.#tracked.clear();
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#stopSampling();
   }
 
   /** Reads the host counter, then the containers' files, in one batch; returns the host count. */

@@ -130,3 +130,45 @@ Deno.test("oom monitor: a primed container untracked while its tracking starts s
   assert.equal(m.has("cid"), false);
   m.stop();
 });
+
+Deno.test("oom monitor: the periodic sample rides along with other batches; its own timer fills gaps", async () => {
+  const h = host(
+    new Map([["/proc/vmstat", "oom_kill 4\n"], [`${DIR}/memory.oom_control`, "oom_kill 0\n"]]),
+  );
+  const riders = new Set<() => void>();
+  const rides = {
+    ride(r: () => void) {
+      riders.add(r);
+      return () => void riders.delete(r);
+    },
+  };
+  const m = new OomMonitor({
+    read: h.read,
+    rides,
+    cgroupDirsOfPid: () => Promise.resolve(dirs),
+    sampleMs: 200,
+  });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const samples = () => h.order.filter((p) => p === "/proc/vmstat").length;
+  try {
+    await m.track(ID, 42, false);
+    assert.equal(riders.size, 1);
+    h.order.length = 0;
+    // Another batch every 60 ms: a ride samples when half a period (100 ms) has passed,
+    // so every other ride; the own timer (after 220 ms without a sample) never does.
+    for (let i = 0; i < 10; i++) {
+      await sleep(60);
+      for (const r of riders) r();
+    }
+    assert.ok(samples() >= 4 && samples() <= 6, `${samples()} samples in 10 rides`);
+    assert.ok(h.order.includes(`${DIR}/memory.oom_control`));
+    // No more batches: the own timer samples.
+    h.order.length = 0;
+    await sleep(700);
+    assert.ok(samples() >= 2, `${samples()} own samples in 700 ms`);
+    m.untrack(ID);
+    assert.equal(riders.size, 0);
+  } finally {
+    m.stop();
+  }
+});

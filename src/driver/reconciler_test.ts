@@ -28,6 +28,7 @@ function entry(
     created: opts.ageMs === undefined ? undefined : new Date(now - opts.ageMs),
     exited: state === "exited",
     exitCode: 0,
+    pid: state === "running" ? 4242 : 0,
   };
 }
 

@@ -222,6 +222,7 @@ export function decodeContainerListEntry(v: unknown): ContainerListEntry {
     created,
     exited: bool(c.Exited),
     exitCode: num(c.ExitCode),
+    pid: num(c.Pid),
   };
 }
 

@@ -140,6 +140,8 @@ export interface ContainerListEntry {
   created: Date | undefined;
   exited: boolean;
   exitCode: number;
+  /** The container's main process on the host (0 when not running). */
+  pid: number;
 }
 
 /** The subset of `GET /libpod/images/{name}/json` used. */

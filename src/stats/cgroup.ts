@@ -128,16 +128,18 @@ export async function readCgroupDetail(
   read: ReadFile = readOptional,
 ): Promise<CgroupDetail> {
   const d: CgroupDetail = {};
-  if (dirs.memory) {
-    const m = dirs.memory;
-    // All reads at once, so a batching reader serves them with one process.
-    const v1 = dirs.version === 1;
-    const [statText, usage, maxUsage, swap] = await Promise.all([
-      read(`${m}/memory.stat`),
-      read(v1 ? `${m}/memory.usage_in_bytes` : `${m}/memory.current`),
-      read(v1 ? `${m}/memory.max_usage_in_bytes` : `${m}/memory.peak`),
-      v1 ? Promise.resolve(undefined) : read(`${m}/memory.swap.current`),
-    ]);
+  const m = dirs.memory;
+  const v1 = dirs.version === 1;
+  const none = Promise.resolve(undefined);
+  // All reads at once, so a batching reader serves them with one process.
+  const [statText, usage, maxUsage, swap, cpuText] = await Promise.all([
+    m ? read(`${m}/memory.stat`) : none,
+    m ? read(v1 ? `${m}/memory.usage_in_bytes` : `${m}/memory.current`) : none,
+    m ? read(v1 ? `${m}/memory.max_usage_in_bytes` : `${m}/memory.peak`) : none,
+    m && !v1 ? read(`${m}/memory.swap.current`) : none,
+    dirs.cpu ? read(`${dirs.cpu}/cpu.stat`) : none,
+  ]);
+  if (m) {
     const stat = statText === undefined ? new Map<string, number>() : parseKeyValues(statText);
     if (v1) {
       d.rss = stat.get("total_rss") ?? stat.get("rss");
@@ -151,18 +153,15 @@ export async function readCgroupDetail(
     d.usage = single(usage);
     d.maxUsage = single(maxUsage);
   }
-  if (dirs.cpu) {
-    const text = await read(`${dirs.cpu}/cpu.stat`);
-    if (text !== undefined) {
-      const stat = parseKeyValues(text);
-      d.throttledPeriods = stat.get("nr_throttled");
-      const usec = stat.get("throttled_usec");
-      d.throttledTimeNs = dirs.version === 1
-        ? stat.get("throttled_time")
-        : usec === undefined
-        ? undefined
-        : usec * 1000;
-    }
+  if (cpuText !== undefined) {
+    const stat = parseKeyValues(cpuText);
+    d.throttledPeriods = stat.get("nr_throttled");
+    const usec = stat.get("throttled_usec");
+    d.throttledTimeNs = v1
+      ? stat.get("throttled_time")
+      : usec === undefined
+      ? undefined
+      : usec * 1000;
   }
   for (const k of Object.keys(d) as (keyof CgroupDetail)[]) if (d[k] === undefined) delete d[k];
   return d;

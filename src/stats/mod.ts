@@ -7,7 +7,7 @@
 import type { Logger } from "../plugin_log/mod.ts";
 import type { PodmanClient } from "../podman/mod.ts";
 import type { StatsSample } from "./types.ts";
-import { cgroupDirsOfPid } from "./cgroup.ts";
+import { type CgroupDirs, cgroupDirsOfPid } from "./cgroup.ts";
 import { mhzPerCore } from "./cpu_tracker.ts";
 import { type StatsBackend, StatsSource } from "./source.ts";
 import type { StatsSample as PodmanSample } from "../podman/mod.ts";
@@ -50,14 +50,19 @@ export function podmanStatsBackend(client: PodmanClient): StatsBackend {
         return fromProcesses(containers, signal);
       }
     },
-    cgroupDirs: async (id) => {
-      if (!local) return undefined;
-      const inspect = await client.containers.inspect(id);
-      const dirs = await cgroupDirsOfPid(inspect.state.pid);
-      // A path that does not name the container is not its cgroup (another host, split cgroups).
-      const full = inspect.id || id;
-      if (!dirs || ![dirs.memory, dirs.cpu].some((d) => d?.includes(full))) return undefined;
-      return dirs;
+    cgroupDirs: async (ids) => {
+      const out = new Map<string, CgroupDirs | undefined>();
+      if (!local || ids.length === 0) return out;
+      const listed = await client.containers.list({ filters: { id: ids } });
+      // Every pid's /proc reads are asked for at once: one host read batch.
+      await Promise.all(ids.map(async (id) => {
+        const c = listed.find((e) => e.id === id || e.id.startsWith(id));
+        if (!c || !(c.pid > 0)) return;
+        const dirs = await cgroupDirsOfPid(c.pid);
+        // A path that does not name the container is not its cgroup (another host, split cgroups).
+        if (dirs && [dirs.memory, dirs.cpu].some((d) => d?.includes(c.id))) out.set(id, dirs);
+      }));
+      return out;
     },
   };
 }
@@ -114,4 +119,4 @@ export async function* taskStats(options: {
   }
 }
 export { type CgroupDirs, cgroupDirsOfPid } from "./cgroup.ts";
-export { hostReader, type ReadFile } from "./host_files.ts";
+export { type BatchRides, hostReader, type ReadFile } from "./host_files.ts";

@@ -18,8 +18,11 @@ import { errorMessage, sleep } from "../common/mod.ts";
 export interface StatsBackend {
   /** One batch of samples of the given containers (all running ones when empty). */
   fetch(containerIds: string[], signal: AbortSignal): Promise<PodmanSample[]>;
-  /** The container's cgroup directories on this host; `undefined` when unknown. */
-  cgroupDirs(containerId: string): Promise<CgroupDirs | undefined>;
+  /**
+   * The cgroup directories on this host of the given containers (one Podman
+   * call for all); a container left out or `undefined` has none known.
+   */
+  cgroupDirs(containerIds: string[]): Promise<Map<string, CgroupDirs | undefined>>;
   /** Reads the cgroup detail. */
   readDetail?(dirs: CgroupDirs): Promise<CgroupDetail>;
 }
@@ -34,8 +37,6 @@ export interface StatsSourceOptions {
 
 /** Default poll period floor. */
 const MIN_PERIOD_MS = 500;
-/** Cgroup discoveries (one Podman inspect each) in flight at once. */
-const DISCOVERY_CONCURRENCY = 10;
 
 class Subscription {
   readonly containerId: string;
@@ -179,20 +180,18 @@ export class StatsSource {
   }
 
   /**
-   * Finds the cgroups of new containers (one inspect each, once), a few at a
-   * time: 100 tasks subscribing together cost ~10 rounds, not 100 in a row
-   * (their /proc reads share the host reader's batches).
+   * Finds the cgroups of new containers, once each: one backend call for all
+   * of them (100 tasks subscribing together cost one Podman request and one
+   * host read batch). A failed lookup is retried on the next poll.
    */
   async #discover(ids: string[]): Promise<void> {
     const pending = ids.filter((id) => this.#containers.get(id)?.dirs === undefined);
-    for (let i = 0; i < pending.length; i += DISCOVERY_CONCURRENCY) {
-      await Promise.all(
-        pending.slice(i, i + DISCOVERY_CONCURRENCY).map(async (id) => {
-          const dirs = (await this.#backend.cgroupDirs(id).catch(() => undefined)) ?? null;
-          const st = this.#containers.get(id);
-          if (st && st.dirs === undefined) st.dirs = dirs;
-        }),
-      );
+    if (pending.length === 0) return;
+    const found = await this.#backend.cgroupDirs(pending).catch(() => undefined);
+    if (!found) return;
+    for (const id of pending) {
+      const st = this.#containers.get(id);
+      if (st && st.dirs === undefined) st.dirs = found.get(id) ?? null;
     }
   }
 

@@ -103,6 +103,25 @@ Deno.test("cgroup: reads v1 and v2 detail; unreadable files stay unmeasured", as
   assert.deepEqual(await readCgroupDetail({ version: 1, memory: "/none", cpu: "/none" }, read), {});
 });
 
+Deno.test("cgroup: every detail file is asked for in one tick (one host read batch)", async () => {
+  const asked: string[] = [];
+  const release: Array<() => void> = [];
+  const read = (p: string) => {
+    asked.push(p);
+    return new Promise<string | undefined>((r) => release.push(() => r(undefined)));
+  };
+  const detail = readCgroupDetail({ version: 1, memory: "/m", cpu: "/c" }, read);
+  await Promise.resolve();
+  assert.deepEqual(asked, [
+    "/m/memory.stat",
+    "/m/memory.usage_in_bytes",
+    "/m/memory.max_usage_in_bytes",
+    "/c/cpu.stat",
+  ]);
+  for (const r of release) r();
+  assert.deepEqual(await detail, {});
+});
+
 Deno.test("convert: measured lists exactly what is filled in", () => {
   const cpu = new ContainerCpu();
   const first = toStatsSample(
@@ -143,6 +162,7 @@ Deno.test("source: one fetch per interval serves every subscriber; missing conta
   let n = 0;
   let failNext = false;
   const ids = ["a", "b", "c"];
+  const lookups: string[][] = [];
   const source = new StatsSource({
     logger: new Logger("test", { sink: { write: () => {} }, level: "error" }),
     minPeriodMs: 50,
@@ -160,7 +180,10 @@ Deno.test("source: one fetch per interval serves every subscriber; missing conta
           ids.map((id) => sample({ containerId: id, cpuNano: n * 1e8, systemNano: n * 1e8 })),
         );
       },
-      cgroupDirs: () => Promise.resolve(undefined),
+      cgroupDirs: (containers) => {
+        lookups.push(containers);
+        return Promise.resolve(new Map());
+      },
     },
   });
   const ctl = new AbortController();
@@ -179,4 +202,6 @@ Deno.test("source: one fetch per interval serves every subscriber; missing conta
   assert.ok(calls.length <= 9, `${calls.length} fetches`);
   assert.ok(calls.some((c) => c.length === 0), "fell back to all containers");
   assert.ok(calls.filter((c) => c.length > 0).every((c) => c.length === 3));
+  // Cgroups are looked up for all three in one call, once (none found is an answer too).
+  assert.deepEqual(lookups, [["a", "b", "c"]]);
 });
