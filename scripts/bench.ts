@@ -100,7 +100,12 @@ async function main(): Promise<number> {
       try {
         if (only.has("start")) await figure("start", () => benchStart(b, h));
         if (only.has("exit")) await figure("exit", () => benchExit(b, h));
-        if (only.has("logs")) await figure("logs", () => benchLogs(b, h));
+        if (only.has("logs")) {
+          await figure(
+            "logs",
+            () => benchLogs(b, h, () => startPlugin(`journald_reader = "podman"`)),
+          );
+        }
       } finally {
         await h.close();
       }

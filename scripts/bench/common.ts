@@ -91,18 +91,16 @@ export async function directTask(
   command: string,
   args: string[],
   over: Partial<TaskConfig> = {},
-  options: { logging?: boolean } = {},
+  options: { logging?: boolean | "fifos" } = {},
 ): Promise<DirectTask> {
   const name = taskName(kind);
-  const alloc = options.logging === false
-    ? await makeAllocDir(name, { logging: false })
-    : await quietAlloc(name);
-  const stdoutPath = options.logging === false
-    ? "/dev/null"
-    : `${alloc.allocDir}/alloc/logs/.${name}.stdout.fifo`;
-  const stderrPath = options.logging === false
-    ? "/dev/null"
-    : `${alloc.allocDir}/alloc/logs/.${name}.stderr.fifo`;
+  // false: /dev/null; "fifos": the alloc's fifos, made and read by the caller; else quiet fifos.
+  const alloc = options.logging === undefined || options.logging === true
+    ? await quietAlloc(name)
+    : await makeAllocDir(name, { logging: false });
+  const fifo = (kind: string) => `${alloc.allocDir}/alloc/logs/.${name}.${kind}.fifo`;
+  const stdoutPath = options.logging === false ? "/dev/null" : fifo("stdout");
+  const stderrPath = options.logging === false ? "/dev/null" : fifo("stderr");
   const task = makeTask({
     id: `${alloc.allocId}/${name}/00000000`,
     name,

@@ -3,7 +3,8 @@
  * (plugin CPU, RSS, connections held to Podman, samples delivered), in
  * windows alternating with the reference design's cost (one one-shot stats
  * request per task per second, issued directly) as Podman service CPU; and
- * the plugin's RSS idle, with the tasks, and after destroying them.
+ * the plugin's RSS idle, with the tasks, after destroying them, and after a
+ * second cycle of as many tasks started and destroyed (a leak grows there).
  *
  * @module
  */
@@ -34,12 +35,20 @@ export async function benchScale(b: Bench, floors: Floors): Promise<Row[]> {
   try {
     await sleep(b.quick ? 1500 : 3000);
     const idleRss = rssBytes(pid);
+    const startAll = () =>
+      pool(Array.from({ length: m }, (_, i) => i), 10, async () => {
+        const t = await quietTask(h, "scale", "sleep", ["600"]);
+        await startTask(h, t);
+        return t;
+      });
+    const destroyAll = async (list: typeof tasks) => {
+      await pool(list, 10, (t) => h.client.destroyTask(t.id, true).catch(() => {}));
+      for (const t of list) await t.alloc.cleanup();
+      h.tasks.length = 0;
+      await sleep(settleMs);
+    };
     b.log(`scale: starting ${m} tasks`);
-    const tasks = await pool(Array.from({ length: m }, (_, i) => i), 10, async () => {
-      const t = await quietTask(h, "scale", "sleep", ["600"]);
-      await startTask(h, t);
-      return t;
-    });
+    const tasks = await startAll();
     const ids = tasks.map((t) => containerName(t.config.name as string, t.alloc.allocId));
     await sleep(1000);
     const rssTasks = rssBytes(pid);
@@ -105,12 +114,12 @@ export async function benchScale(b: Bench, floors: Floors): Promise<Row[]> {
     b.samples.scale_podman_cpu_pct_reference = refPodman;
 
     b.log(`scale: destroying ${m} tasks`);
-    await pool(tasks, 10, (t) => h.client.destroyTask(t.id, true).catch(() => {}));
-    for (const t of tasks) await t.alloc.cleanup();
-    h.tasks.length = 0;
-    await sleep(settleMs);
+    await destroyAll(tasks);
     const rssAfter = rssBytes(pid);
-    b.samples.rss_mb = [idleRss / MB, rssTasks / MB, rssMax / MB, rssAfter / MB];
+    b.log(`scale: a second cycle of ${m} tasks started and destroyed`);
+    await destroyAll(await startAll());
+    const rssCycle2 = rssBytes(pid);
+    b.samples.rss_mb = [idleRss, rssTasks, rssMax, rssAfter, rssCycle2].map((x) => x / MB);
 
     const podmanOurs = avg(oursPodman);
     const podmanRef = avg(refPodman);
@@ -171,6 +180,13 @@ export async function benchScale(b: Bench, floors: Floors): Promise<Row[]> {
         unit: "MB",
         target: "≤ idle + 3 MB",
         met: (rssAfter - idleRss) / MB <= 3,
+      },
+      {
+        figure: `  after a second cycle of ${m} tasks started and destroyed`,
+        ours: rssCycle2 / MB,
+        limit: rssAfter / MB,
+        limitName: "after the first cycle (no growth: no leak)",
+        unit: "MB",
       },
     ];
   } finally {

@@ -84,6 +84,8 @@ export const PLUGIN_CONFIG_SPEC: Spec = obj({
     }),
   ),
   disable_log_collection: attrDefault("disable_log_collection", "bool", false),
+  // Extension: where journald-mode logs are read (see PluginConfig.journaldReader).
+  journald_reader: attrDefault("journald_reader", "string", "auto"),
   client_http_timeout: attrDefault("client_http_timeout", "string", "60s"),
   dns_servers: attr("dns_servers", "list(string)"),
   // Extensions (least privilege, rootless): see PluginConfig.
@@ -187,6 +189,7 @@ export function decodePluginConfig(bytes: Uint8Array, opts: PluginConfigOptions)
     logging: decodeLogging(f.sub("logging"), "logging") ?? { driver: "nomad", options: {} },
     networking: { defaultRootlessMode: networking?.str("default_rootless_mode") ?? "" },
     disableLogCollection: f.bool("disable_log_collection") ?? false,
+    journaldReader: journaldReader(f.str("journald_reader") ?? "auto"),
     clientHttpTimeoutMs: durationField(
       "client_http_timeout",
       f.str("client_http_timeout") ?? "60s",
@@ -205,6 +208,11 @@ export function decodePluginConfig(bytes: Uint8Array, opts: PluginConfigOptions)
       ),
     },
   };
+}
+
+function journaldReader(value: string): PluginConfig["journaldReader"] {
+  if (value === "auto" || value === "podman") return value;
+  throw new ConfigError("journald_reader", value, `must be "auto" or "podman"`);
 }
 
 function allowedRoots(volumes: Fields | undefined): string[] {

@@ -49,6 +49,7 @@ const DEFAULTS: PluginConfig = {
   logging: { driver: "nomad", options: {} },
   networking: { defaultRootlessMode: "" },
   disableLogCollection: false,
+  journaldReader: "auto",
   clientHttpTimeoutMs: 60_000,
   dnsServers: [],
   auth: { config: "", helper: "" },
@@ -87,6 +88,7 @@ Deno.test("plugin config: every option round-trips HCL → msgpack → PluginCon
       logging: { driver: "journald", options: { tag: "nomad", labels: "a,b" } },
       networking: { defaultRootlessMode: "pasta" },
       disableLogCollection: true,
+      journaldReader: "podman",
       clientHttpTimeoutMs: 120_000,
       dnsServers: ["1.1.1.1", "2606:4700:4700::1111"],
       auth: { config: "/etc/containers/auth.json", helper: "ecr-login" },
@@ -102,6 +104,11 @@ Deno.test("plugin config: partial blocks keep inner defaults", async () => {
   assert.deepEqual(c.volumes, { enabled: true, selinuxLabel: "z", allowedRoots: ["/"] });
   assert.deepEqual(c.gc, { container: true, image: true, imageDelayMs: 180_000 });
   assert.deepEqual((await plugin("logging {}")).logging, { driver: "nomad", options: {} });
+});
+
+Deno.test("plugin config: journald_reader is auto or podman, anything else names the field", async () => {
+  assert.equal((await plugin('journald_reader = "podman"')).journaldReader, "podman");
+  await assert.rejects(plugin('journald_reader = "journal"'), /journald_reader.*"journal"/s);
 });
 
 Deno.test("plugin config: default socket depends on uid", async () => {

@@ -50,6 +50,12 @@ export interface PluginConfig {
   logging: LoggingConfig;
   networking: { defaultRootlessMode: string };
   disableLogCollection: boolean;
+  /**
+   * Where journald-mode logs are read: `auto` reads the journal itself with
+   * `journalctl` where the plugin runs as root beside Podman (several times
+   * faster), else Podman's logs endpoint; `podman` always uses the endpoint.
+   */
+  journaldReader: "auto" | "podman";
   /** Timeout of non-streaming Podman calls, in milliseconds (default 60 s). */
   clientHttpTimeoutMs: number;
   dnsServers: string[];

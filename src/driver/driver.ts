@@ -122,7 +122,7 @@ export class PodmanDriver {
       recorder: this.#recorder,
       started: (h, task, health) => {
         this.#imageGc.acquire(task.id, h.state.socket, h.state.imageId, h.state.imageRef);
-        void startLogStreaming(h, task, this.#logger, liveness);
+        void startLogStreaming(h, task, this.#logger, liveness, this.config.journaldReader);
         this.#watchHealth(h, health);
       },
       event: this.#event.bind(this),
@@ -142,10 +142,11 @@ export class PodmanDriver {
       companions: {
         adopted: async (h, task, inspect) => {
           await this.#recoverOom(h, inspect);
-          void startLogStreaming(h, task, logger, liveness, new Date());
+          void startLogStreaming(h, task, logger, liveness, this.config.journaldReader, new Date());
           this.#watchHealth(h, inspect.healthcheck);
         },
-        restarted: (h, task, since) => void startLogStreaming(h, task, logger, liveness, since),
+        restarted: (h, task, since) =>
+          void startLogStreaming(h, task, logger, liveness, this.config.journaldReader, since),
       },
       logger,
     });

@@ -8,8 +8,8 @@
 import type { PluginConfig, SocketConfig, TaskConfig } from "../config/mod.ts";
 import { checkFifoPath, DEV_NULL, type HeldFifo, holdFifoForConmon } from "../logs/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
-import { PodmanNotFoundError } from "../podman/mod.ts";
-import type { ContainerInspect } from "../podman/mod.ts";
+import { PodmanConflictError, PodmanNotFoundError } from "../podman/mod.ts";
+import type { ContainerInspect, CreateResult } from "../podman/mod.ts";
 import { errorMessage } from "../common/mod.ts";
 import { checkArchiveSource } from "./archive_policy.ts";
 import { classifyContainer, isAlive } from "./container_state.ts";
@@ -184,7 +184,7 @@ export class TaskStarter<C extends StartPort> {
     const oomBaseline = p.spec.resource_limits?.memory?.limit && isLocalSocket(p.client.socketPath)
       ? this.#o.oom.hostKills()
       : undefined;
-    const created = await p.client.containers.create(p.spec);
+    const created = await this.#create(p);
     steps.mark("create");
     const h = this.#handle(p, created.id);
     let health: ContainerInspect["healthcheck"];
@@ -209,7 +209,7 @@ export class TaskStarter<C extends StartPort> {
     return { driverState, network: h.state.network };
   }
 
-  /** Operator controls, log paths, then host facts + image + leftover (overlapped), spec, network. */
+  /** Operator controls, log paths, then host facts + image (overlapped), spec, network. */
   async #prepare(
     task: NomadTask,
     config: TaskConfig,
@@ -226,7 +226,7 @@ export class TaskStarter<C extends StartPort> {
       checkLogPath(task.stderrPath, "stderr_path");
     }
     const name = containerName(task.name, task.allocId);
-    const [host, imageId] = await this.#hostAndImage(task, config, plugin, socket, client, name);
+    const [host, imageId] = await this.#hostAndImage(task, config, plugin, socket, client);
     steps.mark("image");
     const imageHealthcheck = needsImageHealthcheck(config)
       ? (await client.images.inspect(imageId)).healthcheck
@@ -259,15 +259,14 @@ export class TaskStarter<C extends StartPort> {
     };
   }
 
-  /** Host facts (cached), the image and the leftover check: independent, so overlapped (errors count in this order). */
+  /** Host facts (cached) and the image: independent, so overlapped (errors count in this order). */
   #hostAndImage(
     task: NomadTask,
     config: TaskConfig,
     plugin: PluginConfig,
     socket: SocketConfig,
     client: C,
-    name: string,
-  ): Promise<[HostFacts, string, void]> {
+  ): Promise<[HostFacts, string]> {
     const imageConfig = checkArchiveSource(config, task, plugin.imageArchiveRoots);
     const ids = { taskId: task.id, allocId: task.allocId, taskName: task.name };
     return allInOrder([
@@ -283,7 +282,6 @@ export class TaskStarter<C extends StartPort> {
         plugin,
         onEvent: (msg, annotations) => this.#o.event(ids, msg, annotations),
       }),
-      this.#clearLeftover(client, name),
     ]);
   }
 
@@ -367,6 +365,22 @@ export class TaskStarter<C extends StartPort> {
         error: errorMessage(e),
       })
     );
+  }
+
+  /**
+   * Creates the container. A leftover holding the task's name (a crash between
+   * create and DestroyTask, an operator's container) shows as Podman's name
+   * clash: it is cleared once and the create retried, so the common start
+   * pays no lookup for it.
+   */
+  async #create(p: Prepared<C>): Promise<CreateResult> {
+    try {
+      return await p.client.containers.create(p.spec);
+    } catch (err) {
+      if (!(err instanceof PodmanConflictError)) throw err;
+      await this.#clearLeftover(p.client, p.name);
+      return await p.client.containers.create(p.spec);
+    }
   }
 
   /** A stopped leftover with our name is removed; a running one too (it is not ours to adopt blindly). */

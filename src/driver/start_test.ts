@@ -3,6 +3,7 @@ import { decodeDriverState } from "./driver_state.ts";
 import { InvalidRequestError, RecoverableError, TaskExistsError } from "./errors.ts";
 import { TaskStarter } from "./start.ts";
 import { containerName } from "./spec/mod.ts";
+import { PodmanConflictError } from "../podman/mod.ts";
 import { makeConfig, makeHostFacts, makePlugin, makeTask } from "../../tests/support/factories.ts";
 import type { PluginConfig, TaskConfig } from "../config/mod.ts";
 import type { NomadTask } from "./task_request.ts";
@@ -49,12 +50,12 @@ function startKit(plugin: PluginConfig = makePlugin()): StartKit {
 const task = (over: Partial<NomadTask> = {}) => makeTask(over);
 const config = (over: Partial<TaskConfig> = {}) => makeConfig({ image: "busybox", ...over });
 
-Deno.test("start: leftover check, create, start, verify, register; the fifo is held until start returned", async () => {
+Deno.test("start: create, start, verify, register (no leftover lookup); the fifo is held until start returned", async () => {
   const k = startKit();
   const t = task();
   const res = await k.starter.start(t, config());
   // The last inspect: an exit check for a death noticed before the task was registered.
-  assert.deepEqual(k.port.ops(), ["inspect", "create", "start", "inspectWithRaw", "inspect"]);
+  assert.deepEqual(k.port.ops(), ["create", "start", "inspectWithRaw", "inspect"]);
   const h = k.tasks.get(t.id);
   assert.equal(decodeDriverState(res.driverState).containerId, h.containerId);
   assert.equal(h.state.imageId, IMAGE_ID);
@@ -66,14 +67,32 @@ Deno.test("start: leftover check, create, start, verify, register; the fifo is h
   assert.equal(k.tasks.inFlight(t.id), false);
 });
 
-Deno.test("start: a stopped leftover with the task's name is removed before the create", async () => {
+Deno.test("start: a stopped leftover holding the task's name is removed on the name clash, then created", async () => {
   const k = startKit();
   const t = task();
   const old = k.port.add(containerName(t.name, t.allocId), fakeState("exited"));
   await k.starter.start(t, config());
-  assert.deepEqual(k.port.ops().slice(0, 3), ["inspect", "remove", "create"]);
-  assert.equal(k.port.calls[1]!.id, old.id);
+  assert.deepEqual(k.port.ops().slice(0, 5), ["create", "inspect", "remove", "create", "start"]);
+  assert.equal(k.port.calls[2]!.id, old.id);
   assert.equal(k.port.byId.has(old.id), false);
+  assert.equal(k.tasks.get(t.id).state.containerName, old.name);
+});
+
+Deno.test("start: a name clash whose holder is gone by the lookup is retried once, then reported", async () => {
+  const k = startKit();
+  const t = task();
+  const name = containerName(t.name, t.allocId);
+  const conflict = () =>
+    new PodmanConflictError(`the container name "${name}" is already in use`, {
+      method: "POST",
+      path: "/libpod/containers/create",
+      status: 500,
+      podmanCause: "that name is already in use",
+    });
+  k.port.fail.create = [conflict(), conflict()];
+  await assert.rejects(k.starter.start(t, config()), PodmanConflictError);
+  assert.deepEqual(k.port.ops(), ["create", "inspect", "create"]);
+  assert.equal(k.tasks.has(t.id), false);
 });
 
 Deno.test("start: a leftover that a running task owns is refused and nothing is created", async () => {
@@ -81,8 +100,11 @@ Deno.test("start: a leftover that a running task owns is refused and nothing is 
   const t = task();
   await k.starter.start(t, config());
   const second = task({ id: "another-task-id" });
+  const from = k.port.calls.length;
   await assert.rejects(k.starter.start(second, config()), TaskExistsError);
-  assert.equal(k.port.ops().filter((o) => o === "create").length, 1);
+  // The clash names the running task's container: no removal, no second container.
+  assert.deepEqual(k.port.ops().slice(from), ["create", "inspect"]);
+  assert.equal(k.port.byId.size, 1);
 });
 
 Deno.test("start: the same task ID twice is refused", async () => {
@@ -97,7 +119,7 @@ Deno.test("start: Podman's start fails → the created container is removed (rol
   const t = task();
   k.port.fail.start = [new Error("OCI runtime error: boom")];
   await assert.rejects(k.starter.start(t, config()), /boom/);
-  assert.deepEqual(k.port.ops(), ["inspect", "create", "start", "remove"]);
+  assert.deepEqual(k.port.ops(), ["create", "start", "remove"]);
   assert.equal(k.port.byId.size, 0, "no container left");
   assert.equal(k.tasks.has(t.id), false);
   assert.equal(k.watched.size, 0, "exit watch dropped");

@@ -19,9 +19,15 @@ import { LogCursor, splitTimestamp } from "./cursor.ts";
 import { FifoClosedError, FifoPathError, type LogSinkFile, openLogSinkWhenRead } from "./fifo.ts";
 import { errorMessage, sleep } from "../common/mod.ts";
 
-/** What the streamer needs from a Podman client. */
+/**
+ * A log chunk; `second` (whole seconds since the epoch) when the source knows
+ * the line's time itself, else it is parsed from the `timestamps=true` prefix.
+ */
+export type TimedChunk = LogChunk & { second?: number };
+
+/** What the streamer needs from a Podman client (or the direct journal reader). */
 export interface LogSource {
-  logs(id: string, options: LogsOptions): AsyncIterable<LogChunk>;
+  logs(id: string, options: LogsOptions): AsyncIterable<TimedChunk>;
   containers: {
     inspect(id: string, options?: { signal?: AbortSignal }): Promise<{ state: ContainerState }>;
   };
@@ -221,9 +227,11 @@ class JournaldStreamer {
   }
 
   /** Writes a chunk's line to its stream's fifo unless the cursor says it was written already. */
-  async #deliver(chunk: LogChunk): Promise<void> {
+  async #deliver(chunk: TimedChunk): Promise<void> {
     const sink = chunk.stream === "stderr" ? this.#sinks.stderr : this.#sinks.stdout;
-    const parsed = splitTimestamp(chunk.data);
+    const parsed = chunk.second === undefined
+      ? splitTimestamp(chunk.data)
+      : { second: chunk.second, message: chunk.data };
     if (!parsed) {
       // Not expected with timestamps=true; deliver rather than drop.
       await sink?.write(chunk.data, this.#o.signal);

@@ -10,6 +10,7 @@ import {
   type StreamEnd,
   streamJournaldLogs,
 } from "./journald.ts";
+import { canReadJournal, journalLogSource } from "./journal_source.ts";
 
 export {
   checkFifoPath,
@@ -30,14 +31,19 @@ export {
   type LogSource,
   type StreamEnd,
   streamJournaldLogs,
+  type TimedChunk,
 } from "./journald.ts";
+export { canReadJournal, journalLogSource, QUIET_MS } from "./journal_source.ts";
+export { type JournalEntry, JournalExportParser } from "./journal_export.ts";
 
 /** The parts of a task handle the streamer needs. */
 export interface StreamableTask {
-  client: LogSource;
+  client: LogSource & { socketPath: string };
   containerId: string;
   state: { logDriver: "nomad" | "journald"; logCollectionDisabled: boolean };
   lifetime: AbortController;
+  /** Resolves when the task has exited. */
+  wait(signal?: AbortSignal): Promise<unknown>;
 }
 
 /**
@@ -45,6 +51,8 @@ export interface StreamableTask {
  * when the task logs to journald and collection is on; otherwise does
  * nothing. Stops when the task's lifetime is aborted (DestroyTask).
  *
+ * @param reader `podman` always reads Podman's logs endpoint; `auto` reads
+ *   the journal itself where it can (see journal_source.ts).
  * @param since skip lines before this time (recovery); omit for a new container.
  * @returns the streamer's end, or `undefined` when nothing was started. Never rejects.
  */
@@ -53,17 +61,27 @@ export function startLogStreaming(
   task: { stdoutPath: string; stderrPath: string },
   logger: Logger,
   liveness: JournaldStreamOptions["liveness"],
+  reader: "auto" | "podman",
   since?: Date,
 ): Promise<StreamEnd> | undefined {
   if (handle.state.logDriver !== "journald" || handle.state.logCollectionDisabled) return undefined;
+  const log = logger.named("logs");
+  // The journal itself where the plugin can read it (several times faster), else Podman's endpoint.
+  const source = reader === "auto" && canReadJournal(handle.client.socketPath)
+    ? journalLogSource({
+      fallback: handle.client,
+      exited: handle.wait(handle.lifetime.signal),
+      logger: log,
+    })
+    : handle.client;
   return streamJournaldLogs({
-    source: handle.client,
+    source,
     containerId: handle.containerId,
     stdoutPath: task.stdoutPath,
     stderrPath: task.stderrPath,
     since,
     signal: handle.lifetime.signal,
-    logger: logger.named("logs"),
+    logger: log,
     liveness,
   });
 }

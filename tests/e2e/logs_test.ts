@@ -1,11 +1,12 @@
 /**
  * Log collection through the plugin protocol: `nomad` mode (k8s-file into the
- * stdout fifo), `journald` mode (streamed into both fifos, resumed after a
- * Podman service restart), and `disable_log_collection`.
+ * stdout fifo), `journald` mode (streamed into both fifos from the journal
+ * itself, or from Podman's endpoint with `journald_reader = "podman"`, resumed
+ * after a break), and `disable_log_collection`.
  */
 import assert from "node:assert/strict";
 import { type BuiltTask, type Harness, NEEDS_PODMAN, REPO_ROOT } from "../support/harness/mod.ts";
-import { shTask, waitTask, withHarness } from "./_lifecycle.ts";
+import { inspectRaw, nameOf, shTask, waitTask, withHarness } from "./_lifecycle.ts";
 
 const opts = { ignore: NEEDS_PODMAN, sanitizeResources: false, sanitizeOps: false };
 const JOURNALD = `logging = { driver = "journald", options = [{ tag = "ndp-logs-test" }] }`;
@@ -140,7 +141,8 @@ async function restartPodmanService(): Promise<void> {
 
 Deno.test({
   ...opts,
-  name: "logs journald mode: a Podman service restart mid-stream loses and duplicates nothing",
+  name:
+    "logs journald mode (journald_reader = podman): a Podman service restart mid-stream loses and duplicates nothing",
   fn: () =>
     withHarness(async (h) => {
       const count = 300, width = 64;
@@ -157,8 +159,42 @@ Deno.test({
         "the stream did break (and was resumed)",
       );
       assertNumbered(t.alloc.stdout!.text(), count, width);
+    }, 'journald_reader = "podman"'),
+});
+
+Deno.test({
+  ...opts,
+  name:
+    "logs journald mode (journal read directly): a Podman restart does not break it; a killed journalctl is resumed without loss or duplicates",
+  fn: () =>
+    withHarness(async (h) => {
+      const count = 300, width = 64;
+      const t = await h.task({ config: shTask(numberedScript(count, width, 20), JOURNALD) });
+      await h.start(t);
+      const id = String((await inspectRaw(nameOf(t)))?.Id);
+      await t.alloc.stdout!.waitFor((s) => s.includes("000040 "), 20_000);
+      const readers = () => pgrep(`CONTAINER_ID_FULL=${id}`);
+      assert.equal((await readers()).length, 1, "one journalctl follows the container");
+      await restartPodmanService();
+      await t.alloc.stdout!.waitFor((s) => s.includes("000120 "), 20_000);
+      const broke = () => h.plugin.stderrLines.some((l) => l.includes("resuming"));
+      assert.ok(!broke(), "the journal read did not break with Podman");
+      const killed = await new Deno.Command("pkill", { args: ["-f", `CONTAINER_ID_FULL=${id}`] })
+        .output();
+      assert.ok(killed.success, "killed the journalctl");
+      const exit = await waitTask(h, t.id, 120_000);
+      assert.equal(exit.exitCode, 0);
+      await fifosDone(t, 60_000);
+      assert.ok(broke(), "the killed read was resumed");
+      assertNumbered(t.alloc.stdout!.text(), count, width);
+      assert.deepEqual(await readers(), [], "no journalctl left once the log is drained");
     }),
 });
+
+async function pgrep(pattern: string): Promise<string[]> {
+  const out = await new Deno.Command("pgrep", { args: ["-f", pattern], stdout: "piped" }).output();
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l);
+}
 
 Deno.test({
   ...opts,

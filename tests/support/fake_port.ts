@@ -5,7 +5,7 @@
  * @module
  */
 import type { ContainerInspect, ContainerState, CreateResult } from "../../src/podman/mod.ts";
-import { PodmanNotFoundError } from "../../src/podman/mod.ts";
+import { PodmanConflictError, PodmanNotFoundError } from "../../src/podman/mod.ts";
 import type { TaskPort } from "../../src/driver/ports.ts";
 
 /** A container of the fake. */
@@ -126,7 +126,18 @@ export class FakePort implements TaskPort {
       }),
     create: (spec) =>
       this.#call("create", String(spec.name), (): CreateResult => {
-        const c = this.add(String(spec.name), fakeState("created"));
+        const name = String(spec.name);
+        const holder = [...this.byId.values()].find((x) => x.name === name);
+        if (holder) {
+          // As Podman 4.3.1 answers a name clash (500, mapped to a conflict).
+          throw new PodmanConflictError(`the container name "${name}" is already in use`, {
+            method: "POST",
+            path: "/libpod/containers/create",
+            status: 500,
+            podmanCause: "that name is already in use",
+          });
+        }
+        const c = this.add(name, fakeState("created"));
         return { id: c.id, warnings: [] };
       }, spec),
     start: (id) => this.#call("start", id, () => this.onStart(this.#find(id, "start"))),

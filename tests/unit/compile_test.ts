@@ -54,9 +54,12 @@ Deno.test("compile: the embedded permission flags are the profile's, every grant
     ["images.example.com:443", "libpod:80"],
   );
   assert.ok(get("net").includes("unix:/run/podman/podman.sock"));
-  assert.deepEqual(get("run"), ["grep"]);
+  assert.deepEqual(get("run"), ["grep", "journalctl"]);
   assert.ok(flags.includes("--deny-ffi"));
-  assert.ok(flags.includes("--v8-flags=--max-semi-space-size=1"), "the RSS-bounding V8 flag");
+  assert.ok(
+    flags.includes("--v8-flags=--max-semi-space-size=1,--optimize-for-size"),
+    "the RSS-bounding V8 flag",
+  );
 });
 
 Deno.test("compile: a DENORT_BIN that is not a runtime fails clearly, nothing is built", async () => {
