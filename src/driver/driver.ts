@@ -25,6 +25,7 @@ import { hasHealthcheck, monitorHealth } from "./health.ts";
 import { fetchHostFacts, HostFactsCache } from "./host_facts.ts";
 import { ImageGc } from "./image_gc.ts";
 import { ImageResolver } from "./images.ts";
+import { ImageIdCache } from "./image_cache.ts";
 import { isLocalSocket, memoryLimitOf, OomMonitor } from "./oom.ts";
 import { policyAttributes } from "./policy.ts";
 import type { ExitWatch } from "./ports.ts";
@@ -69,6 +70,8 @@ export class PodmanDriver {
   readonly #facts = new HostFactsCache();
   readonly #oom = new OomMonitor();
   readonly #watchers = new Map<PodmanClient, ExitWatcher>();
+  /** Local image IDs by reference, trusted while each socket's events stream is up. */
+  readonly #imageIds = new ImageIdCache();
   readonly #exits: ExitWatch<PodmanClient> = {
     watch: (client, id) => this.#watcher(client).watch(id),
     unwatch: (client, id) => this.#watcher(client).unwatch(id),
@@ -109,13 +112,17 @@ export class PodmanDriver {
   }
 
   #newStarter(): TaskStarter<PodmanClient> {
-    const images = new ImageResolver({ logger: this.#logger.named("images") });
+    const images = new ImageResolver({
+      logger: this.#logger.named("images"),
+      cache: this.#imageIds,
+    });
     return new TaskStarter({
       tasks: this.#tasks,
       socketFor: (name) => this.#socketFor(name),
       config: () => this.config,
       facts: (client) => this.#facts.get(client),
       resolveImage: (client, request) => images.resolve(client.images, request),
+      forgetImages: (client) => this.#imageIds.invalidate(client.images),
       holdLogFifo,
       exits: this.#exits,
       oom: this.#oom,
@@ -231,6 +238,8 @@ export class PodmanDriver {
         client,
         logger: this.#logger.named("exits"),
         onMaybeExited: (id) => void this.#recorder.check(client, id),
+        onImageEvent: () => this.#imageIds.invalidate(client.images),
+        onLive: (live) => this.#imageIds.setLive(client.images, live),
       });
       this.#watchers.set(client, w);
     }

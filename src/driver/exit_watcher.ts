@@ -10,6 +10,7 @@ import type { PodmanClient } from "../podman/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
 import { ExitFiles } from "./exit_files.ts";
 import { errorMessage, sleep } from "../common/mod.ts";
+import { IMAGE_CHANGE_EVENTS } from "./image_cache.ts";
 
 /** Options of {@link ExitWatcher}. */
 export interface ExitWatcherOptions {
@@ -19,6 +20,13 @@ export interface ExitWatcherOptions {
   onMaybeExited: (containerId: string) => void;
   /** Called when the stream (re)connects after a gap, and on each retry. */
   onGap?: () => void;
+  /**
+   * Called for every image event that may change what a reference names (the
+   * stream carries them too: one connection for both).
+   */
+  onImageEvent?: () => void;
+  /** The stream was asked for (`true`: replaying from its last event) or ended/broke (`false`). */
+  onLive?: (live: boolean) => void;
   /** Also watch Podman's exits directory for an earlier notice (local sockets). @default true */
   exitFiles?: boolean;
 }
@@ -98,7 +106,9 @@ export class ExitWatcher {
     while (!this.#stop.signal.aborted) {
       try {
         const events = client.events({
-          filters: { type: ["container"], event: ["died"] },
+          // Podman ANDs the keys: container `died` (and `remove`, `tag`… of containers,
+          // ignored below) plus the image events that can move a reference.
+          filters: { type: ["container", "image"], event: ["died", ...IMAGE_CHANGE_EVENTS] },
           // Always replay from the last event seen (or from just before this
           // watcher existed): a death before the stream connected still counts.
           since: String(this.#lastEventSec),
@@ -111,11 +121,17 @@ export class ExitWatcher {
           this.#sweep();
         }
         first = false;
-        for await (const e of events) {
-          backoff = BACKOFF_MIN_MS;
-          const sec = Number(e.timeNano / 1_000_000_000n);
-          if (sec > this.#lastEventSec) this.#lastEventSec = sec;
-          if (this.#watched.has(e.id)) this.#opts.onMaybeExited(e.id);
+        this.#opts.onLive?.(true);
+        try {
+          for await (const e of events) {
+            backoff = BACKOFF_MIN_MS;
+            const sec = Number(e.timeNano / 1_000_000_000n);
+            if (sec > this.#lastEventSec) this.#lastEventSec = sec;
+            if (e.type === "image") this.#opts.onImageEvent?.();
+            else if (e.action === "died" && this.#watched.has(e.id)) this.#opts.onMaybeExited(e.id);
+          }
+        } finally {
+          this.#opts.onLive?.(false);
         }
         if (this.#stop.signal.aborted) return;
         logger.debug("podman events stream ended; reconnecting");

@@ -55,11 +55,13 @@ export interface TaskStarterOptions<C extends StartPort> {
   facts: (client: C) => Promise<HostFacts>;
   /** The image ID to run: present, pulled or loaded. */
   resolveImage: (client: C, request: ImageRequest) => Promise<string>;
+  /** Forgets the socket's cached image IDs (a create failed: one may be stale). */
+  forgetImages?: (client: C) => void;
   /** Holds the stdout fifo for conmon (see {@link holdLogFifo}). */
   holdLogFifo: (path: string, field: string) => Promise<HeldFifo | undefined | null>;
   exits: ExitWatch<C>;
   oom: Pick<OomPort, "prime" | "hostKills" | "track" | "untrack">;
-  recorder: Pick<ExitRecorder<C>, "check" | "record">;
+  recorder: Pick<ExitRecorder<C>, "check" | "record" | "noticedUnclaimed">;
   /** A started task's companions (image GC reference, log streaming, health). */
   started: (h: TaskHandle<C>, task: NomadTask, health: ContainerInspect["healthcheck"]) => void;
   event: TaskEventSink;
@@ -151,6 +153,7 @@ export class TaskStarter<C extends StartPort> {
   /** StartTask. */
   async start(task: NomadTask, config: TaskConfig): Promise<StartTaskResult> {
     const done = this.#o.tasks.beginStart(task.id);
+    const steps = new StepTimer();
     try {
       const plugin = this.#o.config();
       const logDriver = effectiveLogging(config, plugin).driver;
@@ -163,8 +166,9 @@ export class TaskStarter<C extends StartPort> {
           { recoverable: true },
         );
       }
+      steps.mark("fifo");
       try {
-        return await this.#run(task, config, logDriver);
+        return await this.#run(task, config, logDriver, steps);
       } finally {
         held?.release();
       }
@@ -177,8 +181,8 @@ export class TaskStarter<C extends StartPort> {
     task: NomadTask,
     config: TaskConfig,
     logDriver: Prepared<C>["logDriver"],
+    steps: StepTimer,
   ): Promise<StartTaskResult> {
-    const steps = new StepTimer();
     const p = await this.#prepare(task, config, logDriver, steps);
     // The OOM baseline is read while Podman creates (it must precede the start).
     const oomBaseline = p.spec.resource_limits?.memory?.limit && isLocalSocket(p.client.socketPath)
@@ -350,8 +354,10 @@ export class TaskStarter<C extends StartPort> {
     h.state.network = driverNetwork(p.task, p.config, inspect, p.network);
     this.#o.tasks.add(h);
     if (!inspect.state.running) await this.#o.recorder.record(h, inspect);
-    // A death event handled before the handle was registered found no task: look once more.
-    else void this.#o.recorder.check(client, h.containerId);
+    // A death noticed before the handle was registered found no task: look once more.
+    else if (this.#o.recorder.noticedUnclaimed(h.containerId)) {
+      void this.#o.recorder.check(client, h.containerId);
+    }
     return inspect.healthcheck;
   }
 
@@ -377,7 +383,10 @@ export class TaskStarter<C extends StartPort> {
     try {
       return await p.client.containers.create(p.spec);
     } catch (err) {
-      if (!(err instanceof PodmanConflictError)) throw err;
+      if (!(err instanceof PodmanConflictError)) {
+        this.#o.forgetImages?.(p.client);
+        throw err;
+      }
       await this.#clearLeftover(p.client, p.name);
       return await p.client.containers.create(p.spec);
     }

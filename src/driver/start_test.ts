@@ -54,8 +54,8 @@ Deno.test("start: create, start, verify, register (no leftover lookup); the fifo
   const k = startKit();
   const t = task();
   const res = await k.starter.start(t, config());
-  // The last inspect: an exit check for a death noticed before the task was registered.
-  assert.deepEqual(k.port.ops(), ["create", "start", "inspectWithRaw", "inspect"]);
+  // No exit check: no death was noticed before the task was registered.
+  assert.deepEqual(k.port.ops(), ["create", "start", "inspectWithRaw"]);
   const h = k.tasks.get(t.id);
   assert.equal(decodeDriverState(res.driverState).containerId, h.containerId);
   assert.equal(h.state.imageId, IMAGE_ID);
@@ -65,6 +65,18 @@ Deno.test("start: create, start, verify, register (no leftover lookup); the fifo
   assert.ok(k.watched.has(h.containerId));
   assert.deepEqual([k.fifo.held, k.fifo.released], [1, 1]);
   assert.equal(k.tasks.inFlight(t.id), false);
+});
+
+Deno.test("start: a death noticed before the task was registered is looked at once more", async () => {
+  const k = startKit();
+  const t = task();
+  // The exit notice comes while Podman starts the container: no task owns it yet.
+  k.port.onStart = (c) => {
+    c.state = fakeState("running");
+    void k.recorder.check(k.port, c.id);
+  };
+  await k.starter.start(t, config());
+  assert.deepEqual(k.port.ops(), ["create", "start", "inspectWithRaw", "inspect"]);
 });
 
 Deno.test("start: a stopped leftover holding the task's name is removed on the name clash, then created", async () => {
