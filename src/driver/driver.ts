@@ -26,6 +26,7 @@ import { fetchHostFacts, HostFactsCache } from "./host_facts.ts";
 import { ImageGc } from "./image_gc.ts";
 import { ImageResolver } from "./images.ts";
 import { ImageIdCache } from "./image_cache.ts";
+import { warmStartPath } from "./warm_up.ts";
 import { isLocalSocket, memoryLimitOf, OomMonitor } from "./oom.ts";
 import { policyAttributes } from "./policy.ts";
 import type { ExitWatch } from "./ports.ts";
@@ -213,7 +214,15 @@ export class PodmanDriver {
       this.#facts.warm(client);
       this.#watcher(client).start();
     }
+    // Once the default socket's facts are in: StartTask's own code, compiled ahead.
+    const first = this.#sockets[0];
+    if (first && !this.#startPathWarm) {
+      this.#startPathWarm = true;
+      this.#facts.get(first.client).then((host) => warmStartPath(this.config, host), () => {});
+    }
   }
+
+  #startPathWarm = false;
 
   #socketFor(name: string): Socket {
     const wanted = name || "default";
