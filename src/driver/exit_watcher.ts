@@ -34,6 +34,9 @@ export interface ExitWatcherOptions {
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 5000;
 
+/** After the first connect, watched containers are looked at once after this long. */
+const FIRST_SWEEP_MS = 1000;
+
 /** How long {@linkcode ExitWatcher.stop} waits for the events loop to end. */
 export const STOP_WAIT_MS = 250;
 
@@ -109,14 +112,21 @@ export class ExitWatcher {
           // Podman ANDs the keys: container `died` (and `remove`, `tag`… of containers,
           // ignored below) plus the image events that can move a reference.
           filters: { type: ["container", "image"], event: ["died", ...IMAGE_CHANGE_EVENTS] },
-          // Always replay from the last event seen (or from just before this
-          // watcher existed): a death before the stream connected still counts.
-          since: String(this.#lastEventSec),
+          // After a gap, replay from the last event seen. Not on the first
+          // connect: a replay makes Podman scan its event log (journald), and a
+          // start right after it measured 130-176 ms instead of 88-96 ms; the
+          // containers watched by then are looked at once instead (below).
+          since: first ? undefined : String(this.#lastEventSec),
           signal: this.#stop.signal,
         });
-        // After a gap, look at every watched container once: covers events
-        // lost by Podman itself while it was down.
-        if (!first) {
+        if (first) {
+          // A death between watch() and Podman's taking the subscription is covered by
+          // one look at every watched container once the stream surely runs.
+          const t = setTimeout(() => this.#sweep(), FIRST_SWEEP_MS);
+          this.#stop.signal.addEventListener("abort", () => clearTimeout(t), { once: true });
+        } else {
+          // After a gap, look at every watched container once: covers events
+          // lost by Podman itself while it was down.
           this.#opts.onGap?.();
           this.#sweep();
         }

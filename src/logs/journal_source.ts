@@ -26,7 +26,7 @@
 import type { Logger } from "../plugin_log/mod.ts";
 import type { LogsOptions } from "../podman/mod.ts";
 import type { LogSource, TimedChunk } from "./journald.ts";
-import { JournalExportParser } from "./journal_export.ts";
+import { JournalExportError, JournalExportParser } from "./journal_export.ts";
 import { errorMessage } from "../common/mod.ts";
 
 /** After the exit, the follow ends once no entry came for this long. */
@@ -122,11 +122,12 @@ async function* readJournal(
   options: JournalSourceOptions,
   hasExited: () => boolean,
 ): AsyncGenerator<TimedChunk> {
+  const command = options.command ?? JOURNALCTL;
   const signal = o.signal;
   if (signal?.aborted) return;
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(options.command ?? JOURNALCTL, {
+    child = new Deno.Command(command, {
       args: journalArgs(id, o),
       stdin: "null",
       stdout: "piped",
@@ -177,7 +178,17 @@ async function* readJournal(
         finished = true;
         break;
       }
-      for (const e of parser.push(r.value)) {
+      let batch;
+      try {
+        batch = parser.push(r.value);
+      } catch (err) {
+        if (!(err instanceof JournalExportError)) throw err;
+        // Not the format this reader knows: Podman's endpoint from the next request on
+        // (a fresh request, so the streamer's cursor skips what was written already).
+        disableDirectReads(command, options.logger, `journalctl output: ${err.message}`);
+        throw err;
+      }
+      for (const e of batch) {
         entries++;
         const stream = e.priority === STDERR_PRIORITY ? "stderr" : "stdout";
         if (!want[stream]) continue;

@@ -115,3 +115,21 @@ Deno.test("journal source: a short id or a TTY goes to Podman's endpoint", async
   await collect(src.logs(ID, { tty: true }));
   assert.deepEqual(calls, ["abc123", ID]);
 });
+
+Deno.test("journal source: output it cannot parse breaks this request and sends later ones to Podman", async () => {
+  // A binary field whose length runs past its newline: not journalctl's export format.
+  const command = await fakeJournalctl(
+    "__REALTIME_TIMESTAMP=1796288414910993\\nMESSAGE\\n\\001\\000\\000\\000\\000\\000\\000\\000xy\\n\\n",
+    "exit 0",
+  );
+  const calls: string[] = [];
+  const src = journalLogSource({
+    fallback: fallback(calls),
+    exited: new Promise(() => {}),
+    logger: memLogger().logger,
+    command,
+  });
+  await assert.rejects(collect(src.logs(ID, { follow: false })), /newline/);
+  await collect(src.logs(ID, { follow: false }));
+  assert.deepEqual(calls, [ID]);
+});

@@ -206,9 +206,9 @@ Deno.test("a slow body after a quick head also hits the timeout", async () => {
 
 Deno.test("the caller's abort wins and surfaces as its own reason", async () => {
   const fake = await startFakePodman(async (_req, url) => {
-    if (url.pathname.endsWith("/info")) {
+    if (url.pathname.endsWith("/containers/slow/json")) {
       await new Promise((r) => setTimeout(r, 600));
-      return json({});
+      return json({ Id: "slow" });
     }
     return undefined;
   });
@@ -216,7 +216,7 @@ Deno.test("the caller's abort wins and surfaces as its own reason", async () => 
   try {
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error("caller gave up")), 50);
-    await assert.rejects(c.info({ signal: ac.signal }), /caller gave up/);
+    await assert.rejects(c.containers.inspect("slow", { signal: ac.signal }), /caller gave up/);
   } finally {
     c.close();
     await new Promise((r) => setTimeout(r, 700));
@@ -352,4 +352,31 @@ Deno.test("the client rejects a non-positive timeout", () => {
 
 Deno.test("pingHeaders fixture matches Podman 4.3.1", () => {
   assert.equal(new Headers(pingHeaders()).get("libpod-api-version"), "4.3.1");
+});
+
+Deno.test("info: calls made while one is in flight share it; a caller's abort ends only its wait", async () => {
+  let asked = 0;
+  const fake = await startFakePodman(async (_req, url) => {
+    if (url.pathname.endsWith("/info")) {
+      asked++;
+      await new Promise((r) => setTimeout(r, 200));
+      return json({ host: { arch: "amd64" } });
+    }
+    return undefined;
+  });
+  const c = client(fake.socketPath, 5000);
+  try {
+    const ac = new AbortController();
+    const gaveUp = c.info({ signal: ac.signal });
+    const [a, b] = [c.info(), c.info()];
+    ac.abort(new Error("caller gave up"));
+    await assert.rejects(gaveUp, /caller gave up/);
+    assert.deepEqual(await a, await b);
+    assert.equal(asked, 1);
+    await c.info(); // none in flight any more: a new request
+    assert.equal(asked, 2);
+  } finally {
+    c.close();
+    await fake.close();
+  }
 });

@@ -81,10 +81,18 @@ export class PodmanClient {
     return this.#system.ping(options);
   }
 
-  /** The typed subset of `info`. */
+  /**
+   * The typed subset of `info`. Calls made while one is in flight share it:
+   * `info` costs Podman ~300 ms of CPU, and a plugin's start asks for it three
+   * times at once (host facts, the first fingerprint, the exits directory).
+   * A caller's `signal` ends only its own wait.
+   */
   info(options: { signal?: AbortSignal } = {}): Promise<SystemInfo> {
-    return this.#system.info(options);
+    this.#info ??= this.#system.info().finally(() => (this.#info = undefined));
+    return untilAborted(this.#info, options.signal);
   }
+
+  #info: Promise<SystemInfo> | undefined;
 
   /** Streams events (one long-lived request); break or abort to stop. */
   events(options: EventsOptions = {}): AsyncGenerator<PodmanEvent, void, undefined> {
@@ -134,7 +142,7 @@ export class PodmanClient {
     options: { signal?: AbortSignal; onDenied?: (path: string, err: unknown) => void } = {},
   ): Promise<string[]> {
     if (this.#t.address.kind !== "unix") return [];
-    const info = await this.#system.info({ signal: options.signal });
+    const info = await this.info({ signal: options.signal });
     const candidates = exitDirCandidates({ runRoot: info.runRoot, rootless: info.rootless });
     return await existingExitDirs(candidates, options.onDenied ?? (() => {}));
   }
@@ -143,4 +151,15 @@ export class PodmanClient {
   close(): void {
     this.#t.close();
   }
+}
+
+/** `p`, or the abort reason of `signal` if it aborts first. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
