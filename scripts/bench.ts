@@ -14,7 +14,7 @@
  *
  * Prints one table (figure, ours, limit, ratio, target), writes JSON, a
  * Markdown table and an SVG of the start-latency distributions (default
- * under .build/bench/). `--quick` runs every figure smaller (under a minute).
+ * under .build/bench/, with the shared plugin's log as plugin.log). `--quick` runs every figure smaller (under a minute).
  * Figures are ratios measured side by side: the machine may be shared.
  *
  * @module
@@ -107,6 +107,8 @@ async function main(): Promise<number> {
           );
         }
       } finally {
+        // The shared plugin's own log, for looking into a figure.
+        Deno.writeTextFileSync(`${outDir}/plugin.log`, h.plugin.stderrLines.join("\n") + "\n");
         await h.close();
       }
     }

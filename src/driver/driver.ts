@@ -25,7 +25,6 @@ import { hasHealthcheck, monitorHealth } from "./health.ts";
 import { fetchHostFacts, HostFactsCache } from "./host_facts.ts";
 import { ImageGc } from "./image_gc.ts";
 import { ImageResolver } from "./images.ts";
-import { ImageIdCache } from "./image_cache.ts";
 import { warmStartPath } from "./warm_up.ts";
 import { isLocalSocket, memoryLimitOf, OomMonitor } from "./oom.ts";
 import { policyAttributes } from "./policy.ts";
@@ -71,8 +70,6 @@ export class PodmanDriver {
   readonly #facts = new HostFactsCache();
   readonly #oom = new OomMonitor();
   readonly #watchers = new Map<PodmanClient, ExitWatcher>();
-  /** Local image IDs by reference, trusted while each socket's events stream is up. */
-  readonly #imageIds = new ImageIdCache();
   readonly #exits: ExitWatch<PodmanClient> = {
     watch: (client, id) => this.#watcher(client).watch(id),
     unwatch: (client, id) => this.#watcher(client).unwatch(id),
@@ -113,17 +110,13 @@ export class PodmanDriver {
   }
 
   #newStarter(): TaskStarter<PodmanClient> {
-    const images = new ImageResolver({
-      logger: this.#logger.named("images"),
-      cache: this.#imageIds,
-    });
+    const images = new ImageResolver({ logger: this.#logger.named("images") });
     return new TaskStarter({
       tasks: this.#tasks,
       socketFor: (name) => this.#socketFor(name),
       config: () => this.config,
       facts: (client) => this.#facts.get(client),
       resolveImage: (client, request) => images.resolve(client.images, request),
-      forgetImages: (client) => this.#imageIds.invalidate(client.images),
       holdLogFifo,
       exits: this.#exits,
       oom: this.#oom,
@@ -247,8 +240,6 @@ export class PodmanDriver {
         client,
         logger: this.#logger.named("exits"),
         onMaybeExited: (id) => void this.#recorder.check(client, id),
-        onImageEvent: () => this.#imageIds.invalidate(client.images),
-        onLive: (live) => this.#imageIds.setLive(client.images, live),
       });
       this.#watchers.set(client, w);
     }

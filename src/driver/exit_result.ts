@@ -50,10 +50,6 @@ export interface ExitRecorderOptions<C extends ExitPort> {
   event: TaskEventSink;
 }
 
-/** How many unclaimed exit notices are kept, and for how long. */
-const UNCLAIMED_MAX = 1000;
-const UNCLAIMED_KEEP_MS = 60_000;
-
 /** Notices and records task exits. */
 export class ExitRecorder<C extends ExitPort> {
   readonly #o: ExitRecorderOptions<C>;
@@ -62,16 +58,9 @@ export class ExitRecorder<C extends ExitPort> {
     this.#o = options;
   }
 
-  /**
-   * Exit notices for containers no task owned yet (a death between the start
-   * and the task's registration), kept a while so the start can look again.
-   */
-  readonly #unclaimed = new Map<string, number>();
-
   /** Inspects a container that may have exited and records its exit (a no-op while alive). */
   async check(client: C, containerId: string): Promise<void> {
     const h = this.#o.tasks.byContainer(client, containerId);
-    if (!h) this.#remember(containerId);
     if (!h || h.exitResult) return;
     try {
       const inspect = await client.containers.inspect(containerId);
@@ -89,25 +78,6 @@ export class ExitRecorder<C extends ExitPort> {
         container: containerId,
         error: errorMessage(err),
       });
-    }
-  }
-
-  /**
-   * Whether an exit notice came for `containerId` before a task owned it (then
-   * its new owner must look once more); forgets it either way.
-   */
-  noticedUnclaimed(containerId: string): boolean {
-    return this.#unclaimed.delete(containerId);
-  }
-
-  #remember(containerId: string): void {
-    const now = Date.now();
-    this.#unclaimed.set(containerId, now);
-    if (this.#unclaimed.size <= UNCLAIMED_MAX) return;
-    for (const [id, at] of this.#unclaimed) {
-      if (now - at > UNCLAIMED_KEEP_MS || this.#unclaimed.size > UNCLAIMED_MAX) {
-        this.#unclaimed.delete(id);
-      }
     }
   }
 

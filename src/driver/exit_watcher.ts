@@ -10,7 +10,6 @@ import type { PodmanClient } from "../podman/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
 import { ExitFiles } from "./exit_files.ts";
 import { errorMessage, sleep } from "../common/mod.ts";
-import { IMAGE_CHANGE_EVENTS } from "./image_cache.ts";
 
 /** Options of {@link ExitWatcher}. */
 export interface ExitWatcherOptions {
@@ -20,13 +19,6 @@ export interface ExitWatcherOptions {
   onMaybeExited: (containerId: string) => void;
   /** Called when the stream (re)connects after a gap, and on each retry. */
   onGap?: () => void;
-  /**
-   * Called for every image event that may change what a reference names (the
-   * stream carries them too: one connection for both).
-   */
-  onImageEvent?: () => void;
-  /** The stream was asked for (`true`: replaying from its last event) or ended/broke (`false`). */
-  onLive?: (live: boolean) => void;
   /** Also watch Podman's exits directory for an earlier notice (local sockets). @default true */
   exitFiles?: boolean;
 }
@@ -109,9 +101,7 @@ export class ExitWatcher {
     while (!this.#stop.signal.aborted) {
       try {
         const events = client.events({
-          // Podman ANDs the keys: container `died` (and `remove`, `tag`… of containers,
-          // ignored below) plus the image events that can move a reference.
-          filters: { type: ["container", "image"], event: ["died", ...IMAGE_CHANGE_EVENTS] },
+          filters: { type: ["container"], event: ["died"] },
           // After a gap, replay from the last event seen. Not on the first
           // connect: a replay makes Podman scan its event log (journald), and a
           // start right after it measured 130-176 ms instead of 88-96 ms; the
@@ -131,17 +121,11 @@ export class ExitWatcher {
           this.#sweep();
         }
         first = false;
-        this.#opts.onLive?.(true);
-        try {
-          for await (const e of events) {
-            backoff = BACKOFF_MIN_MS;
-            const sec = Number(e.timeNano / 1_000_000_000n);
-            if (sec > this.#lastEventSec) this.#lastEventSec = sec;
-            if (e.type === "image") this.#opts.onImageEvent?.();
-            else if (e.action === "died" && this.#watched.has(e.id)) this.#opts.onMaybeExited(e.id);
-          }
-        } finally {
-          this.#opts.onLive?.(false);
+        for await (const e of events) {
+          backoff = BACKOFF_MIN_MS;
+          const sec = Number(e.timeNano / 1_000_000_000n);
+          if (sec > this.#lastEventSec) this.#lastEventSec = sec;
+          if (this.#watched.has(e.id)) this.#opts.onMaybeExited(e.id);
         }
         if (this.#stop.signal.aborted) return;
         logger.debug("podman events stream ended; reconnecting");

@@ -26,7 +26,6 @@ import { type ArchiveFormat, ImageError, type ImageSource, parseImageSource } fr
 import { type FlightContext, type ImageEventSink, SingleFlight } from "./image_flight.ts";
 import { ProgressThrottle } from "./image_progress.ts";
 import { ArchiveLoader, formatMs, localImageId } from "./image_archive.ts";
-import type { ImageIdCache } from "./image_cache.ts";
 
 export { formatMs, ImageError, parseImageSource };
 export type { ArchiveFormat, ImageEventSink, ImageSource };
@@ -57,8 +56,6 @@ export interface ImageResolverOptions {
   now?: () => number;
   /** Credential lookup. @default resolveRegistryAuth */
   resolveAuth?: typeof resolveRegistryAuth;
-  /** References found in the local store before (no pull wanted): no inspect. @default none */
-  cache?: ImageIdCache;
 }
 
 /** Resolves task images to image IDs, sharing identical concurrent work. */
@@ -69,14 +66,12 @@ export class ImageResolver {
   readonly #resolveAuth: typeof resolveRegistryAuth;
   readonly #flights: SingleFlight<string>;
   readonly #archives: ArchiveLoader;
-  readonly #cache: ImageIdCache | undefined;
 
   constructor(options: ImageResolverOptions = {}) {
     this.#logger = options.logger ?? rootLogger.named("images");
     this.#interval = options.progressIntervalMs ?? 1000;
     this.#now = options.now ?? Date.now;
     this.#resolveAuth = options.resolveAuth ?? resolveRegistryAuth;
-    this.#cache = options.cache;
     this.#flights = new SingleFlight(this.#logger);
     this.#archives = new ArchiveLoader({
       logger: this.#logger,
@@ -116,8 +111,6 @@ export class ImageResolver {
           (ctx) => this.#archives.loadUrl(images, source, config, ctx),
         );
       case "registry": {
-        const cached = this.#cachedLocal(images, source, config);
-        if (cached !== undefined) return cached;
         const platform = [config.arch, config.os, config.variant].join("/");
         const tlsVerify = config.auth?.tlsVerify ?? true;
         const key = [
@@ -132,17 +125,6 @@ export class ImageResolver {
         return await this.#join(key, req, (ctx) => this.#fromRegistry(images, source, req, ctx));
       }
     }
-  }
-
-  /** A local image found before, for a task that wants no pull. */
-  #cachedLocal(
-    images: ImagesClient,
-    source: Extract<ImageSource, { kind: "registry" }>,
-    config: TaskConfig,
-  ): string | undefined {
-    const platformSet = config.arch !== "" || config.os !== "" || config.variant !== "";
-    if (!source.localOnly && (config.forcePull || platformSet)) return undefined;
-    return this.#cache?.get(images, source.ref);
   }
 
   #join(
@@ -214,7 +196,6 @@ export class ImageResolver {
     const ref = source.ref;
     const id = await localImageId(images, ref, signal, this.#logger);
     if (id !== undefined) {
-      this.#cache?.set(images, ref, id);
       if (source.localOnly && wantsPull) {
         this.#logger.debug("localhost image is never pulled: force_pull/platform ignored", {
           image: ref,

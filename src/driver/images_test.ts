@@ -13,7 +13,6 @@ import {
   parsePullProgress,
   type ResolveImageRequest,
 } from "./images.ts";
-import { ImageIdCache } from "./image_cache.ts";
 
 const quiet = new Logger("test", { sink: { write() {} }, level: "error" });
 const ID = "36b66b4ed5920bec7ef9c4d362d1182b7f3f4d1d1d5ababf0f2d09e6d138f3ed";
@@ -388,28 +387,4 @@ Deno.test("ImageResolver loads a local archive file once for concurrent starts",
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("images: with a connected cache, a local image is inspected once; force_pull and platforms bypass it", async () => {
-  const images = new FakeImages();
-  let inspects = 0;
-  const inspect = images.inspect.bind(images);
-  images.inspect = (ref: string) => {
-    inspects++;
-    return inspect(ref);
-  };
-  images.local.set("busybox", ID);
-  const cache = new ImageIdCache();
-  cache.setLive(images, true);
-  const r = new ImageResolver({ logger: quiet, cache });
-  for (let i = 0; i < 3; i++) {
-    assert.equal(await r.resolve(images, request({ image: "busybox" }).req), ID);
-  }
-  assert.equal(inspects, 1);
-  await r.resolve(images, request({ image: "busybox", forcePull: true }).req);
-  assert.equal(images.pulls.length, 1, "force_pull still pulls");
-  // An image event (or a failed create) forgets: the next start looks again.
-  cache.invalidate(images);
-  await r.resolve(images, request({ image: "busybox" }).req);
-  assert.equal(inspects, 2);
 });

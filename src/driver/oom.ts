@@ -38,13 +38,6 @@ const SAMPLE_MS = 1000;
 const OWN_SAMPLE_AFTER = 1.1;
 /** The own timer looks this many times a period. */
 const TICKS_PER_PERIOD = 5;
-/**
- * {@link OomMonitor.track} finds the cgroup this long after it is called: the
- * `grep` it spawns blocks the JS thread for ~1.3 ms, which must not land
- * between StartTask's last Podman answer and its reply. A death meanwhile is
- * judged from the pre-start baseline, as a death before tracking always is.
- */
-const TRACK_DELAY_MS = 50;
 const VMSTAT = "/proc/vmstat";
 
 /** What is known about OOM kills of one container when it exited. */
@@ -137,8 +130,6 @@ export interface OomMonitorOptions {
   /** Finds a process's cgroup directories. */
   cgroupDirsOfPid?: (pid: number) => Promise<CgroupDirs | undefined>;
   sampleMs?: number;
-  /** Delay of a track's cgroup lookup. @default 50 ms (0 with `read` given) */
-  trackDelayMs?: number;
 }
 
 /** Samples the OOM counters of every tracked container, one batch per period. */
@@ -152,14 +143,10 @@ export class OomMonitor {
   #stopRiding: (() => void) | undefined;
   /** When the last periodic sample was asked for (performance.now()). */
   #lastSampleMs = -Infinity;
-  /** The newest read of the host counter, reused as a baseline for a period. */
-  #lastHost: { kills: number; atMs: number } | undefined;
-  readonly #trackDelayMs: number;
 
   constructor(options: OomMonitorOptions = {}) {
     this.#read = options.read ?? hostReader.read;
     this.#rides = options.rides ?? (options.read ? undefined : hostReader);
-    this.#trackDelayMs = options.trackDelayMs ?? (options.read ? 0 : TRACK_DELAY_MS);
     this.#dirsOf = options.cgroupDirsOfPid ?? ((pid) => cgroupDirsOfPid(pid, this.#read));
     this.#sampleMs = options.sampleMs ?? SAMPLE_MS;
   }
@@ -171,7 +158,6 @@ export class OomMonitor {
    */
   async track(containerId: string, pid: number, podmanReliable: boolean): Promise<void> {
     const primed = this.#tracked.get(containerId);
-    if (this.#trackDelayMs > 0) await new Promise((r) => setTimeout(r, this.#trackDelayMs));
     const dirs = await this.#dirsOf(pid).catch(() => undefined);
     if (primed && this.#tracked.get(containerId) !== primed) return;
     const file = dirs && dirs.memory?.includes(containerId) ? oomFile(dirs) : undefined;
@@ -222,21 +208,9 @@ export class OomMonitor {
     t.baseline = await baseline;
   }
 
-  /**
-   * The host's OOM-kill count (a {@link prime} baseline read ahead, e.g.
-   * during the create): the newest sample's when it is less than a period
-   * old (the counter only grows, so an older baseline can only widen the
-   * window a kill is looked for in), else read now.
-   */
+  /** The host's OOM-kill count now (a {@link prime} baseline read ahead, e.g. during the create). */
   hostKills(): Promise<number | undefined> {
-    const last = this.#lastHost;
-    if (last && performance.now() - last.atMs < this.#sampleMs) return Promise.resolve(last.kills);
-    return this.#read(VMSTAT).then((t) => this.#noteHost(parseOomKills(t)), () => undefined);
-  }
-
-  #noteHost(kills: number | undefined): number | undefined {
-    if (kills !== undefined) this.#lastHost = { kills, atMs: performance.now() };
-    return kills;
+    return this.#read(VMSTAT).then(parseOomKills, () => undefined);
   }
 
   #fresh(podmanReliable: boolean): Tracked {
@@ -293,7 +267,7 @@ export class OomMonitor {
     const hostP = this.#read(VMSTAT);
     const files = list.map((t) => (t.file ? this.#read(t.file) : Promise.resolve(undefined)));
     const [hostText, ...texts] = await Promise.all([hostP, ...files]);
-    const host = this.#noteHost(parseOomKills(hostText));
+    const host = parseOomKills(hostText);
     list.forEach((t, i) => {
       const kills = parseOomKills(texts[i]);
       t.lastReadOk = kills !== undefined;

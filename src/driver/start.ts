@@ -55,13 +55,11 @@ export interface TaskStarterOptions<C extends StartPort> {
   facts: (client: C) => Promise<HostFacts>;
   /** The image ID to run: present, pulled or loaded. */
   resolveImage: (client: C, request: ImageRequest) => Promise<string>;
-  /** Forgets the socket's cached image IDs (a create failed: one may be stale). */
-  forgetImages?: (client: C) => void;
   /** Holds the stdout fifo for conmon (see {@link holdLogFifo}). */
   holdLogFifo: (path: string, field: string) => Promise<HeldFifo | undefined | null>;
   exits: ExitWatch<C>;
   oom: Pick<OomPort, "prime" | "hostKills" | "track" | "untrack">;
-  recorder: Pick<ExitRecorder<C>, "check" | "record" | "noticedUnclaimed">;
+  recorder: Pick<ExitRecorder<C>, "check" | "record">;
   /** A started task's companions (image GC reference, log streaming, health). */
   started: (h: TaskHandle<C>, task: NomadTask, health: ContainerInspect["healthcheck"]) => void;
   event: TaskEventSink;
@@ -355,9 +353,10 @@ export class TaskStarter<C extends StartPort> {
     this.#o.tasks.add(h);
     if (!inspect.state.running) await this.#o.recorder.record(h, inspect);
     // A death noticed before the handle was registered found no task: look once more.
-    else if (this.#o.recorder.noticedUnclaimed(h.containerId)) {
-      void this.#o.recorder.check(client, h.containerId);
-    }
+    // Unconditionally: without this inspect (and the image inspect before the create),
+    // Podman 4.3 was seen to answer the first inspect after a quick exit ~3.9 s late
+    // in a quarter of the bench's exits (issue 11's note).
+    else void this.#o.recorder.check(client, h.containerId);
     return inspect.healthcheck;
   }
 
@@ -383,10 +382,7 @@ export class TaskStarter<C extends StartPort> {
     try {
       return await p.client.containers.create(p.spec);
     } catch (err) {
-      if (!(err instanceof PodmanConflictError)) {
-        this.#o.forgetImages?.(p.client);
-        throw err;
-      }
+      if (!(err instanceof PodmanConflictError)) throw err;
       await this.#clearLeftover(p.client, p.name);
       return await p.client.containers.create(p.spec);
     }

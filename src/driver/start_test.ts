@@ -54,8 +54,8 @@ Deno.test("start: create, start, verify, register (no leftover lookup); the fifo
   const k = startKit();
   const t = task();
   const res = await k.starter.start(t, config());
-  // No exit check: no death was noticed before the task was registered.
-  assert.deepEqual(k.port.ops(), ["create", "start", "inspectWithRaw"]);
+  // The last inspect: an exit check for a death noticed before the task was registered.
+  assert.deepEqual(k.port.ops(), ["create", "start", "inspectWithRaw", "inspect"]);
   const h = k.tasks.get(t.id);
   assert.equal(decodeDriverState(res.driverState).containerId, h.containerId);
   assert.equal(h.state.imageId, IMAGE_ID);

@@ -1,7 +1,6 @@
 /**
- * The plugin remembers which image a present reference names (no inspect per
- * start) only while Podman's events stream is connected, and forgets it on an
- * image event: a reference retagged between two StartTasks starts the new image.
+ * A reference retagged between two StartTasks starts the new image: nothing
+ * between the plugin and Podman may remember what a reference named.
  *
  * @module
  */
@@ -11,7 +10,7 @@ import { inspectRaw, nameOf, podmanCli, withHarness } from "./_lifecycle.ts";
 
 const opts = { ignore: NEEDS_PODMAN, sanitizeResources: false, sanitizeOps: false };
 const OTHER_IMAGE = Deno.env.get("NDP_TEST_HEALTH_IMAGE") ?? "localhost/ndp/busybox-health:latest";
-const PROBE = "localhost/ndp/image-cache-probe:latest";
+const PROBE = "localhost/ndp/image-retag-probe:latest";
 
 async function imageId(ref: string): Promise<string> {
   const out = await podmanCli("image", "inspect", "--format", "{{.Id}}", ref);
@@ -26,7 +25,7 @@ async function tag(image: string, name: string): Promise<void> {
 
 Deno.test({
   ...opts,
-  name: "image cache: a reference retagged between two starts starts the new image",
+  name: "images: a reference retagged between two starts starts the new image",
   fn: async () => {
     const first = await imageId(TEST_IMAGE);
     const second = await imageId(OTHER_IMAGE);
@@ -44,7 +43,7 @@ Deno.test({
           return String(raw?.Image);
         };
         assert.equal(await run(), first);
-        assert.equal(await run(), first, "the remembered ID");
+        assert.equal(await run(), first, "the same reference again");
         await tag(OTHER_IMAGE, PROBE); // moves the name: untag + tag events
         await new Promise((r) => setTimeout(r, 500));
         assert.equal(await run(), second, "the retagged reference");
