@@ -52,8 +52,9 @@ export interface PluginConfig {
   disableLogCollection: boolean;
   /**
    * Where journald-mode logs are read: `auto` reads the journal itself with
-   * `journalctl` where the plugin runs as root beside Podman (several times
-   * faster), else Podman's logs endpoint; `podman` always uses the endpoint.
+   * `journalctl` where the plugin runs as root beside Podman (faster, and no
+   * break when Podman restarts), else Podman's logs endpoint; `podman` always
+   * uses the endpoint.
    */
   journaldReader: "auto" | "podman";
   /** Timeout of non-streaming Podman calls, in milliseconds (default 60 s). */

@@ -9,7 +9,7 @@
 import type { PluginConfig, SocketConfig, TaskConfig } from "../config/mod.ts";
 import { startLogStreaming } from "../logs/mod.ts";
 import type { Logger } from "../plugin_log/mod.ts";
-import { PodmanClient } from "../podman/mod.ts";
+import { isLocalSocket, PodmanClient } from "../podman/mod.ts";
 import type { ContainerInspect } from "../podman/mod.ts";
 import { statsSourceFor, taskStats } from "../stats/mod.ts";
 import { errorMessage } from "../common/mod.ts";
@@ -26,7 +26,7 @@ import { fetchHostFacts, HostFactsCache } from "./host_facts.ts";
 import { ImageGc } from "./image_gc.ts";
 import { ImageResolver } from "./images.ts";
 import { warmStartPath } from "./warm_up.ts";
-import { isLocalSocket, memoryLimitOf, OomMonitor } from "./oom.ts";
+import { memoryLimitOf, OomMonitor } from "./oom.ts";
 import { policyAttributes } from "./policy.ts";
 import type { ExitWatch } from "./ports.ts";
 import { DanglingReconciler } from "./reconciler.ts";

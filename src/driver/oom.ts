@@ -287,8 +287,3 @@ export async function memoryLimitOf(
   const hc = (await containers.inspectRaw(id)).HostConfig as Record<string, unknown> | undefined;
   return typeof hc?.Memory === "number" && hc.Memory > 0 ? hc.Memory : 0;
 }
-
-/** Whether a socket path names a Podman on this host (its cgroups are readable). */
-export function isLocalSocket(socketPath: string): boolean {
-  return !/^(https?|tcp):\/\//.test(socketPath);
-}

@@ -1,8 +1,9 @@
 /**
  * A container's journald log read straight from the journal with
  * `journalctl -o export`, for the journald streamer: Podman 4.3's logs
- * endpoint tops out near 21 MB/s of 4 KiB lines (its journal reader and the
- * multiplexed framing), a third of what journald itself ingests.
+ * endpoint gave 21-28 MB/s of 4 KiB lines (its journal reader and the
+ * multiplexed framing), this reader 1.1-1.3x that on the same 2-core bench,
+ * and it does not break when the Podman service restarts.
  *
  * The same {@link LogSource} shape as the Podman client's, so the streamer's
  * resume logic (second + count cursor) is unchanged: every entry is one chunk
@@ -24,7 +25,7 @@
  * @module
  */
 import type { Logger } from "../plugin_log/mod.ts";
-import type { LogsOptions } from "../podman/mod.ts";
+import { isLocalSocket, type LogsOptions } from "../podman/mod.ts";
 import type { LogSource, TimedChunk } from "./journald.ts";
 import { JournalExportError, JournalExportParser } from "./journal_export.ts";
 import { errorMessage } from "../common/mod.ts";
@@ -53,8 +54,7 @@ function disableDirectReads(command: string, logger: Logger, reason: string): vo
 
 /** Whether the plugin may read the journal itself for a container on `socketPath`. */
 export function canReadJournal(socketPath: string): boolean {
-  if (failed.has(JOURNALCTL)) return false;
-  if (/^(https?|tcp):\/\//.test(socketPath)) return false;
+  if (failed.has(JOURNALCTL) || !isLocalSocket(socketPath)) return false;
   try {
     return Deno.uid() === 0;
   } catch {
@@ -87,7 +87,7 @@ export function journalLogSource(options: JournalSourceOptions): LogSource {
         return;
       }
       try {
-        yield* readJournal(id, o, options, () => exited);
+        yield* readJournal(id, o, command, options, () => exited);
       } catch (err) {
         if (!(err instanceof JournalUnavailableError)) throw err;
         disableDirectReads(command, options.logger, err.message);
@@ -119,10 +119,10 @@ const EXITED = Symbol("exited");
 async function* readJournal(
   id: string,
   o: LogsOptions,
+  command: string,
   options: JournalSourceOptions,
   hasExited: () => boolean,
 ): AsyncGenerator<TimedChunk> {
-  const command = options.command ?? JOURNALCTL;
   const signal = o.signal;
   if (signal?.aborted) return;
   let child: Deno.ChildProcess;

@@ -25,6 +25,19 @@ function fallback(calls: string[]): LogSource {
   };
 }
 
+/** A journal source over `command`, falling back to a fake endpoint that records its calls. */
+function sourceOf(
+  command: string,
+  opts: { calls?: string[]; exited?: Promise<unknown>; logger?: ReturnType<typeof memLogger> } = {},
+) {
+  return journalLogSource({
+    fallback: fallback(opts.calls ?? []),
+    exited: opts.exited ?? new Promise(() => {}),
+    logger: (opts.logger ?? memLogger()).logger,
+    command,
+  });
+}
+
 async function collect(it: AsyncIterable<TimedChunk>): Promise<TimedChunk[]> {
   const out: TimedChunk[] = [];
   for await (const c of it) out.push(c);
@@ -37,12 +50,7 @@ const ENTRIES = "__REALTIME_TIMESTAMP=1796288414910993\\nPRIORITY=6\\nMESSAGE=ou
 Deno.test("journal source: entries become timed chunks on their stream", async () => {
   const command = await fakeJournalctl(ENTRIES, "exit 0");
   const calls: string[] = [];
-  const src = journalLogSource({
-    fallback: fallback(calls),
-    exited: new Promise(() => {}),
-    logger: memLogger().logger,
-    command,
-  });
+  const src = sourceOf(command, { calls });
   const got = await collect(src.logs(ID, { follow: false, timestamps: true }));
   assert.deepEqual(got.map((c) => [c.stream, dec.decode(c.data), c.second]), [
     ["stdout", "out1", 1796288414],
@@ -56,12 +64,7 @@ Deno.test("journal source: a follow ends once the task exited and nothing came f
   const command = await fakeJournalctl(ENTRIES, "exec sleep 60");
   let exit!: () => void;
   const exited = new Promise<void>((r) => (exit = r));
-  const src = journalLogSource({
-    fallback: fallback([]),
-    exited,
-    logger: memLogger().logger,
-    command,
-  });
+  const src = sourceOf(command, { exited });
   const t0 = performance.now();
   setTimeout(exit, 200);
   const got = await collect(src.logs(ID, { follow: true, timestamps: true }));
@@ -73,12 +76,7 @@ Deno.test("journal source: a follow ends once the task exited and nothing came f
 Deno.test("journal source: an abort kills the follow", async () => {
   const command = await fakeJournalctl(ENTRIES, "exec sleep 60");
   const ctl = new AbortController();
-  const src = journalLogSource({
-    fallback: fallback([]),
-    exited: new Promise(() => {}),
-    logger: memLogger().logger,
-    command,
-  });
+  const src = sourceOf(command);
   setTimeout(() => ctl.abort(), 150);
   const got = await collect(src.logs(ID, { follow: true, signal: ctl.signal }));
   assert.equal(got.length, 2);
@@ -88,12 +86,7 @@ Deno.test("journal source: a journalctl that fails before any entry falls back t
   const command = await fakeJournalctl("", "echo 'No journal files were opened' >&2; exit 1");
   const calls: string[] = [];
   const log = memLogger();
-  const src = journalLogSource({
-    fallback: fallback(calls),
-    exited: new Promise(() => {}),
-    logger: log.logger,
-    command,
-  });
+  const src = sourceOf(command, { calls, logger: log });
   const first = await collect(src.logs(ID, { follow: false, timestamps: true }));
   assert.equal(dec.decode(first[0]!.data), "2026-12-03T09:00:24Z api\n");
   await collect(src.logs(ID, { follow: false, timestamps: true }));
@@ -105,12 +98,7 @@ Deno.test("journal source: a journalctl that fails before any entry falls back t
 
 Deno.test("journal source: a short id or a TTY goes to Podman's endpoint", async () => {
   const calls: string[] = [];
-  const src = journalLogSource({
-    fallback: fallback(calls),
-    exited: new Promise(() => {}),
-    logger: memLogger().logger,
-    command: "/nonexistent/journalctl",
-  });
+  const src = sourceOf("/nonexistent/journalctl", { calls });
   await collect(src.logs("abc123", {}));
   await collect(src.logs(ID, { tty: true }));
   assert.deepEqual(calls, ["abc123", ID]);
@@ -123,12 +111,7 @@ Deno.test("journal source: output it cannot parse breaks this request and sends 
     "exit 0",
   );
   const calls: string[] = [];
-  const src = journalLogSource({
-    fallback: fallback(calls),
-    exited: new Promise(() => {}),
-    logger: memLogger().logger,
-    command,
-  });
+  const src = sourceOf(command, { calls });
   await assert.rejects(collect(src.logs(ID, { follow: false })), /newline/);
   await collect(src.logs(ID, { follow: false }));
   assert.deepEqual(calls, [ID]);

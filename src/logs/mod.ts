@@ -33,8 +33,6 @@ export {
   streamJournaldLogs,
   type TimedChunk,
 } from "./journald.ts";
-export { canReadJournal, journalLogSource, QUIET_MS } from "./journal_source.ts";
-export { type JournalEntry, JournalExportParser } from "./journal_export.ts";
 
 /** The parts of a task handle the streamer needs. */
 export interface StreamableTask {
@@ -66,7 +64,8 @@ export function startLogStreaming(
 ): Promise<StreamEnd> | undefined {
   if (handle.state.logDriver !== "journald" || handle.state.logCollectionDisabled) return undefined;
   const log = logger.named("logs");
-  // The journal itself where the plugin can read it (several times faster), else Podman's endpoint.
+  // The journal itself where the plugin can read it (1.1-1.3x the endpoint's throughput in
+  // the bench, and no break when Podman restarts), else Podman's endpoint.
   const source = reader === "auto" && canReadJournal(handle.client.socketPath)
     ? journalLogSource({
       fallback: handle.client,

@@ -64,6 +64,11 @@ export function parseAddress(socketPath: string): PodmanAddress {
   };
 }
 
+/** Whether a socket path names a Podman on this host (a unix socket, not an http(s)/tcp URL). */
+export function isLocalSocket(socketPath: string): boolean {
+  return !/^(https?|tcp):\/\//.test(socketPath);
+}
+
 /**
  * Host of the fetch URL for unix sockets. Deno's unix-socket client sends the
  * request target in absolute form (`GET http://host/v4.3.1/libpod/events`),

@@ -15,5 +15,5 @@ export type { StatsOptions } from "./stats.ts";
 export type { LogsOptions } from "./logs.ts";
 export * from "./errors.ts";
 export type * from "./types.ts";
-export { UNIX_BASE_URL } from "./_address.ts";
+export { isLocalSocket, UNIX_BASE_URL } from "./_address.ts";
 export { ExitDirWatch } from "./exit_dir.ts";

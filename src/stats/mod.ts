@@ -6,6 +6,7 @@
  */
 import type { Logger } from "../plugin_log/mod.ts";
 import type { PodmanClient } from "../podman/mod.ts";
+import { isLocalSocket } from "../podman/mod.ts";
 import type { StatsSample } from "./types.ts";
 import { type CgroupDirs, cgroupDirsOfPid } from "./cgroup.ts";
 import { mhzPerCore } from "./cpu_tracker.ts";
@@ -21,14 +22,10 @@ export type { StatsSample } from "./types.ts";
 export { ContainerCpu, toStatsSample } from "./convert.ts";
 export * from "./cgroup.ts";
 
-/** Whether the client talks to a Podman on this host (cgroups are then readable). */
-function isLocal(client: PodmanClient): boolean {
-  return !/^(https?|tcp):\/\//.test(client.socketPath);
-}
-
 /** The backend of a real Podman client. */
 export function podmanStatsBackend(client: PodmanClient): StatsBackend {
-  const local = isLocal(client);
+  // On the Podman host the containers' cgroups are readable.
+  const local = isLocalSocket(client.socketPath);
   // Set once Podman said it has no cgroup stats (rootless on cgroups v1).
   let unsupported = false;
   const fromProcesses = async (containers: string[], signal: AbortSignal) => {
